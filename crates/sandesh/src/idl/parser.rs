@@ -185,13 +185,15 @@ impl<'f> Parser<'f> {
         if tname == "list" {
             self.expect_punct('<')?;
             let (ename, epos) = self.ident("a list element type")?;
+            if ename == "list" {
+                return Err(self.err(epos, "nested lists are not supported"));
+            }
             self.expect_punct('>')?;
             return match Scalar::from_idl_name(&ename) {
                 Some(Scalar::String) | Some(Scalar::Bool) => {
                     Err(self.err(epos, format!("list<{ename}> is not supported: list elements must be integers")))
                 }
                 Some(s) => Ok((FieldType::List(s), None)),
-                None if ename == "list" => Err(self.err(epos, "nested lists are not supported")),
                 None => Err(self.err(epos, format!("unknown list element type `{ename}`"))),
             };
         }

@@ -7,11 +7,17 @@ use super::ParseError;
 
 pub fn check(file: &str, s: &Schema) -> Result<(), ParseError> {
     let err = |pos, message: String| ParseError { file: file.to_string(), pos, message };
+    // Report the later of two declarations of a name, in file order.
+    let mut decls: Vec<(&str, super::ast::Pos)> =
+        s.enums.iter().map(|e| (e.name.as_str(), e.pos)).chain(s.messages.iter().map(|m| (m.name.as_str(), m.pos))).collect();
+    decls.sort_by_key(|(_, p)| (p.line, p.column));
     let mut type_names = HashSet::new();
-    for e in &s.enums {
-        if !type_names.insert(e.name.as_str()) {
-            return Err(err(e.pos, format!("`{}` is declared twice", e.name)));
+    for (name, pos) in decls {
+        if !type_names.insert(name) {
+            return Err(err(pos, format!("`{name}` is declared twice")));
         }
+    }
+    for e in &s.enums {
         let mut names = HashSet::new();
         for v in &e.values {
             if !names.insert(v.name.as_str()) {
@@ -20,9 +26,6 @@ pub fn check(file: &str, s: &Schema) -> Result<(), ParseError> {
         }
     }
     for m in &s.messages {
-        if !type_names.insert(m.name.as_str()) {
-            return Err(err(m.pos, format!("`{}` is declared twice", m.name)));
-        }
         let mut ids = HashSet::new();
         let mut names = HashSet::new();
         for f in &m.fields {

@@ -1,0 +1,95 @@
+// Sandesh encode and decode for JavaScript objects. The native side does the bytes; this
+// file moves messages to and from it as a tape, one native call per buffer.
+
+import { ProtocolError } from './errors'
+import { messageNames, tapeReaders, tapeWriters, type MessageName, type Messages } from './generated/vr'
+import native from './native'
+import { TapeReader, TapeWriter } from './tape'
+
+/** A decoded message: its name and its fields, narrowed together. */
+export type DecodedMessage = { [K in MessageName]: { name: K; fields: Messages[K] } }[MessageName]
+
+/** A message to encode; absent fields take their defaults (0, empty string, empty list). */
+export type MessageInput = { [K in MessageName]: { name: K; fields?: Partial<Messages[K]> } }[MessageName]
+
+const GROW = -2147483648
+
+const reader = new TapeReader()
+const writer = new TapeWriter()
+let encoded = new Uint8Array(16384)
+/** The native decoder's side outputs: strings, bytes, then error details. */
+const side: unknown[] = []
+
+// A stale native build against a changed schema would mis-read every tape: refuse early.
+{
+  const nativeNames = native.messageNames()
+  if (nativeNames.join() !== messageNames.join()) {
+    throw new Error('vrouter-io: the native module was built from another schema than lib/generated; run `npm run build`')
+  }
+}
+
+/**
+ * Decodes every Sandesh message of `bytes` (messages concatenated, as in a ksync payload).
+ * Unknown field ids and fields of an unexpected type are skipped, absent fields take their
+ * defaults, as vRouter's decoder does. Throws {@link ProtocolError} on malformed input; its
+ * `decoded` holds the messages before the failure.
+ */
+export function decode(bytes: Uint8Array): DecodedMessage[] {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: expected a Uint8Array or Buffer')
+  let n: number
+  for (;;) {
+    side[0] = side[1] = undefined
+    n = native.decodeTape(bytes, reader.iv, reader.wv, side)
+    if (n !== GROW) break
+    reader.grow(side[0] as number, side[1] as number)
+  }
+  reader.rewind(side[0] as string | undefined, side[1] as Uint8Array | undefined)
+  const complete = n >= 0 ? n : -1 - n
+  const out: DecodedMessage[] = new Array(complete)
+  for (let i = 0; i < complete; i++) {
+    const index = reader.int()
+    out[i] = { name: messageNames[index], fields: tapeReaders[index](reader) } as DecodedMessage
+  }
+  if (n < 0) {
+    throw new ProtocolError(side[2] as string, {
+      code: side[3] as string,
+      offset: side[4] as number,
+      messageName: (side[5] as string | null) ?? undefined,
+      field: (side[6] as string | null) ?? undefined,
+      decoded: out,
+    })
+  }
+  return out
+}
+
+/**
+ * Encodes one message exactly as vRouter's encoder does: its name, every field of the schema
+ * in declaration order (absent ones at their defaults), the stop byte.
+ */
+export function encode<K extends MessageName>(name: K, fields: Partial<Messages[K]> = {}): Uint8Array {
+  writer.reset()
+  put(name, fields)
+  return finish()
+}
+
+/** Encodes several messages back to back into one buffer (one ksync payload). */
+export function encodeMany(messages: readonly MessageInput[]): Uint8Array {
+  writer.reset()
+  for (const m of messages) put(m.name, m.fields ?? {})
+  return finish()
+}
+
+function put(name: MessageName, fields: object): void {
+  const write = tapeWriters[name] as ((t: TapeWriter, m: object) => void) | undefined
+  if (write === undefined) throw new TypeError(`unknown Sandesh message ${JSON.stringify(name)}`)
+  if (typeof fields !== 'object' || fields === null) throw new TypeError(`${name}: fields must be an object`)
+  write(writer, fields)
+}
+
+function finish(): Uint8Array {
+  for (;;) {
+    const n = native.encodeTape(writer.count, writer.iv, writer.wv, writer.sv, writer.bytesWritten(), encoded)
+    if (n >= 0) return encoded.slice(0, n)
+    encoded = new Uint8Array(Math.max(-n, encoded.length * 2))
+  }
+}

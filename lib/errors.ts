@@ -1,0 +1,26 @@
+/** Bytes that are not valid vRouter protocol: a malformed Sandesh message or netlink frame. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError' as const
+  /** Stable machine-readable code, e.g. `ERR_SANDESH_TRUNCATED`, `ERR_SANDESH_UNKNOWN_MESSAGE`. */
+  readonly code: string
+  /** Byte offset of the failure in the input. */
+  readonly offset: number
+  /** The message being decoded, when its name had been read. */
+  readonly messageName?: string
+  /** The field being decoded (`#id` for an unknown field id). */
+  readonly field?: string
+  /** Messages decoded before the failure (vRouter's decoder delivers them too). */
+  readonly decoded: readonly unknown[]
+
+  constructor(
+    message: string,
+    details: { code: string; offset: number; messageName?: string; field?: string; decoded?: readonly unknown[] },
+  ) {
+    super(message)
+    this.code = details.code
+    this.offset = details.offset
+    this.messageName = details.messageName
+    this.field = details.field
+    this.decoded = details.decoded ?? []
+  }
+}

@@ -1,0 +1,248 @@
+// The JavaScript end of the tape (see crates/sandesh/src/tape.rs): messages cross the native
+// boundary as typed columns, one call per batch. The generated tapeReaders/tapeWriters
+// (lib/generated/vr.ts) walk a message's fields in schema order and call these methods.
+// Nothing here reads wire bytes: the native side decodes and encodes.
+
+/** A zero-length byte list, shared: it has no elements to mutate. */
+const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array
+
+const I64_MIN = -(2n ** 63n)
+const U64_MAX = 2n ** 64n - 1n
+
+/** Reads a tape the native decoder filled in. */
+export class TapeReader {
+  iv = new Int32Array(4096)
+  wv = new BigInt64Array(1024)
+  uv = new BigUint64Array(this.wv.buffer)
+  sv = ''
+  bv: Uint8Array = EMPTY_BYTES
+  ip = 0
+  wp = 0
+  sp = 0
+  bp = 0
+
+  /** Makes the int and wide columns at least these lengths. */
+  grow(ints: number, wides: number): void {
+    if (ints > this.iv.length) this.iv = new Int32Array(Math.max(ints, this.iv.length * 2))
+    if (wides > this.wv.length) {
+      this.wv = new BigInt64Array(Math.max(wides, this.wv.length * 2))
+      this.uv = new BigUint64Array(this.wv.buffer)
+    }
+  }
+
+  /** Starts reading a freshly filled tape whose strings and byte lists are `strs` and `bytes`. */
+  rewind(strs: string | undefined, bytes: Uint8Array | undefined): void {
+    this.sv = strs ?? ''
+    this.bv = bytes ?? EMPTY_BYTES
+    this.ip = this.wp = this.sp = this.bp = 0
+  }
+
+  int(): number {
+    return this.iv[this.ip++]
+  }
+  uint(): number {
+    return this.iv[this.ip++] >>> 0
+  }
+  bool(): boolean {
+    return this.iv[this.ip++] !== 0
+  }
+  i64(): bigint {
+    return this.wv[this.wp++]
+  }
+  u64(): bigint {
+    return this.uv[this.wp++]
+  }
+  str(): string {
+    const n = this.iv[this.ip++]
+    if (n === 0) return ''
+    const s = this.sv.slice(this.sp, this.sp + n)
+    this.sp += n
+    return s
+  }
+  /** A view into the batch's byte buffer (no copy). */
+  bytes(): Uint8Array {
+    const n = this.iv[this.ip++]
+    if (n === 0) return EMPTY_BYTES
+    const b = this.bv.subarray(this.bp, this.bp + n)
+    this.bp += n
+    return b
+  }
+  ints(): number[] {
+    const n = this.iv[this.ip++]
+    const a: number[] = new Array(n)
+    for (let i = 0; i < n; i++) a[i] = this.iv[this.ip++]
+    return a
+  }
+  uints(): number[] {
+    const n = this.iv[this.ip++]
+    const a: number[] = new Array(n)
+    for (let i = 0; i < n; i++) a[i] = this.iv[this.ip++] >>> 0
+    return a
+  }
+  i64s(): bigint[] {
+    const n = this.iv[this.ip++]
+    const a: bigint[] = new Array(n)
+    for (let i = 0; i < n; i++) a[i] = this.wv[this.wp++]
+    return a
+  }
+  u64s(): bigint[] {
+    const n = this.iv[this.ip++]
+    const a: bigint[] = new Array(n)
+    for (let i = 0; i < n; i++) a[i] = this.uv[this.wp++]
+    return a
+  }
+}
+
+/**
+ * Fills a tape for the native encoder. Integers are checked against their field's width: any
+ * value that fits in the width as signed or unsigned is taken (so a u8 gen id of 200 goes into
+ * a signed `byte` field, as vRouter's C code would store it). `undefined` and `null` mean the
+ * field's default.
+ */
+export class TapeWriter {
+  iv = new Int32Array(4096)
+  wv = new BigInt64Array(1024)
+  bv = new Uint8Array(4096)
+  sv = ''
+  ip = 0
+  wp = 0
+  bp = 0
+  count = 0
+  private message = ''
+
+  reset(): void {
+    this.ip = this.wp = this.bp = this.count = 0
+    this.sv = ''
+  }
+
+  /** Starts a message: its schema index, then its fields. */
+  begin(index: number, message: string): void {
+    // Room for every scalar field of the largest message; lists reserve their own room.
+    this.reserveInts(256)
+    this.iv[this.ip++] = index
+    this.message = message
+    this.count++
+  }
+
+  private reserveInts(n: number): void {
+    if (this.ip + n <= this.iv.length) return
+    const next = new Int32Array(Math.max(this.ip + n, this.iv.length * 2))
+    next.set(this.iv.subarray(0, this.ip))
+    this.iv = next
+  }
+  private reserveWides(n: number): void {
+    if (this.wp + n <= this.wv.length) return
+    const next = new BigInt64Array(Math.max(this.wp + n, this.wv.length * 2))
+    next.set(this.wv.subarray(0, this.wp))
+    this.wv = next
+  }
+  private reserveBytes(n: number): void {
+    if (this.bp + n <= this.bv.length) return
+    const next = new Uint8Array(Math.max(this.bp + n, this.bv.length * 2))
+    next.set(this.bv.subarray(0, this.bp))
+    this.bv = next
+  }
+
+  /** Throws a RangeError for a value of the right type out of range, else a TypeError. */
+  private fail(field: string, value: unknown, expected: string, outOfRange = false): never {
+    const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : String(value)
+    const msg = `${this.message}.${field}: expected ${expected}, got ${shown}`
+    throw outOfRange ? new RangeError(msg) : new TypeError(msg)
+  }
+
+  private checkInt(v: unknown, field: string, min: number, max: number): number {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v
+    if (v === undefined || v === null) return 0
+    return this.fail(field, v, `an integer in ${min}..${max}`, typeof v === 'number')
+  }
+
+  bool(v: unknown, field: string): void {
+    if (v === undefined || v === null) v = false
+    else if (typeof v !== 'boolean') this.fail(field, v, 'a boolean')
+    this.iv[this.ip++] = v ? 1 : 0
+  }
+  int8(v: unknown, field: string): void {
+    this.iv[this.ip++] = this.checkInt(v, field, -128, 255)
+  }
+  int16(v: unknown, field: string): void {
+    this.iv[this.ip++] = this.checkInt(v, field, -32768, 65535)
+  }
+  int32(v: unknown, field: string): void {
+    this.iv[this.ip++] = this.checkInt(v, field, -2147483648, 4294967295)
+  }
+  private wide(v: unknown, field: string): bigint {
+    if (typeof v === 'bigint') {
+      if (v >= I64_MIN && v <= U64_MAX) return v
+    } else if (typeof v === 'number') {
+      if (Number.isSafeInteger(v)) return BigInt(v)
+    } else if (v === undefined || v === null) {
+      return 0n
+    }
+    const outOfRange = typeof v === 'bigint' || typeof v === 'number'
+    return this.fail(field, v, `a bigint (or safe integer) in ${I64_MIN}..${U64_MAX}`, outOfRange)
+  }
+  int64(v: unknown, field: string): void {
+    this.reserveWides(1)
+    // BigInt64Array stores values of 2^63 and above as their two's-complement bit pattern.
+    this.wv[this.wp++] = this.wide(v, field)
+  }
+  str(v: unknown, field: string): void {
+    if (v === undefined || v === null) {
+      this.iv[this.ip++] = 0
+      return
+    }
+    if (typeof v !== 'string') this.fail(field, v, 'a string')
+    this.iv[this.ip++] = v.length
+    this.sv += v
+  }
+  bytes(v: unknown, field: string): void {
+    if (v === undefined || v === null) {
+      this.iv[this.ip++] = 0
+      return
+    }
+    if (v instanceof Uint8Array) {
+      this.reserveBytes(v.length)
+      this.bv.set(v, this.bp)
+      this.bp += v.length
+      this.iv[this.ip++] = v.length
+      return
+    }
+    if (!Array.isArray(v)) this.fail(field, v, 'a Uint8Array or an array of octets')
+    this.reserveBytes(v.length)
+    for (let i = 0; i < v.length; i++) this.bv[this.bp + i] = this.checkInt(v[i], `${field}[${i}]`, -128, 255)
+    this.bp += v.length
+    this.iv[this.ip++] = v.length
+  }
+  private list(v: unknown, field: string): readonly unknown[] | undefined {
+    if (v === undefined || v === null) {
+      this.iv[this.ip++] = 0
+      return undefined
+    }
+    if (!Array.isArray(v)) this.fail(field, v, 'an array')
+    this.iv[this.ip++] = v.length
+    return v
+  }
+  list16(v: unknown, field: string): void {
+    const a = this.list(v, field)
+    if (!a) return
+    this.reserveInts(a.length + 256)
+    for (let i = 0; i < a.length; i++) this.iv[this.ip++] = this.checkInt(a[i], `${field}[${i}]`, -32768, 65535)
+  }
+  list32(v: unknown, field: string): void {
+    const a = this.list(v, field)
+    if (!a) return
+    this.reserveInts(a.length + 256)
+    for (let i = 0; i < a.length; i++) this.iv[this.ip++] = this.checkInt(a[i], `${field}[${i}]`, -2147483648, 4294967295)
+  }
+  list64(v: unknown, field: string): void {
+    const a = this.list(v, field)
+    if (!a) return
+    this.reserveWides(a.length)
+    for (let i = 0; i < a.length; i++) this.wv[this.wp++] = this.wide(a[i], `${field}[${i}]`)
+  }
+
+  /** The byte list column, trimmed to what was written. */
+  bytesWritten(): Uint8Array {
+    return this.bv.subarray(0, this.bp)
+  }
+}
