@@ -3,8 +3,8 @@
 
 import { ProtocolError } from './errors'
 import { messageNames, tapeReaders, tapeWriters, type MessageName, type Messages } from './generated/vr'
-import native from './native'
-import { TapeReader, TapeWriter } from './tape'
+import native, { type DecodeFailure } from './native'
+import { GROW, H_STATUS, TapeReader, TapeWriter } from './tape'
 
 /** A decoded message: its name and its fields, narrowed together. */
 export type DecodedMessage = { [K in MessageName]: { name: K; fields: Messages[K] } }[MessageName]
@@ -12,13 +12,14 @@ export type DecodedMessage = { [K in MessageName]: { name: K; fields: Messages[K
 /** A message to encode; absent fields take their defaults (0, empty string, empty list). */
 export type MessageInput = { [K in MessageName]: { name: K; fields?: Partial<Messages[K]> } }[MessageName]
 
-const GROW = -2147483648
-
 const reader = new TapeReader()
 const writer = new TapeWriter()
 let encoded = new Uint8Array(16384)
-/** The native decoder's side outputs: strings, bytes, then error details. */
-const side: unknown[] = []
+
+const attachReader = () => native.attachDecodeTape(reader.iv, reader.wv, reader.pool)
+const attachWriter = () => native.attachEncodeTape(writer.iv, writer.wv, writer.bv, encoded)
+attachReader()
+attachWriter()
 
 // A stale native build against a changed schema would mis-read every tape: refuse early.
 {
@@ -36,26 +37,27 @@ const side: unknown[] = []
  */
 export function decode(bytes: Uint8Array): DecodedMessage[] {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: expected a Uint8Array or Buffer')
-  let n: number
-  for (;;) {
-    side[0] = side[1] = undefined
-    n = native.decodeTape(bytes, reader.iv, reader.wv, side)
-    if (n !== GROW) break
-    reader.grow(side[0] as number, side[1] as number)
+  let extra: string | DecodeFailure | null
+  extra = native.decodeTape(bytes, reader.poolOffset)
+  while (reader.iv[H_STATUS] === GROW) {
+    if (reader.grow()) attachReader()
+    extra = native.resumeTape(reader.poolOffset)
   }
-  reader.rewind(side[0] as string | undefined, side[1] as Uint8Array | undefined)
+  const n = reader.iv[H_STATUS]
+  const failure = typeof extra === 'object' ? extra : null
+  reader.rewind(failure ? failure.strings : ((extra as string | null) ?? ''))
   const complete = n >= 0 ? n : -1 - n
   const out: DecodedMessage[] = new Array(complete)
   for (let i = 0; i < complete; i++) {
     const index = reader.int()
     out[i] = { name: messageNames[index], fields: tapeReaders[index](reader) } as DecodedMessage
   }
-  if (n < 0) {
-    throw new ProtocolError(side[2] as string, {
-      code: side[3] as string,
-      offset: side[4] as number,
-      messageName: (side[5] as string | null) ?? undefined,
-      field: (side[6] as string | null) ?? undefined,
+  if (failure) {
+    throw new ProtocolError(failure.message, {
+      code: failure.code,
+      offset: failure.offset,
+      messageName: failure.messageName ?? undefined,
+      field: failure.field ?? undefined,
       decoded: out,
     })
   }
@@ -87,9 +89,14 @@ function put(name: MessageName, fields: object): void {
 }
 
 function finish(): Uint8Array {
+  if (writer.grown) {
+    writer.grown = false
+    attachWriter()
+  }
   for (;;) {
-    const n = native.encodeTape(writer.count, writer.iv, writer.wv, writer.sv, writer.bytesWritten(), encoded)
+    const n = native.encodeTape(writer.count, writer.sv)
     if (n >= 0) return encoded.slice(0, n)
     encoded = new Uint8Array(Math.max(-n, encoded.length * 2))
+    attachWriter()
   }
 }

@@ -3,3 +3,4 @@
 const native: typeof import('../index') = require('../index.js')
 
 export default native
+export type { DecodeFailure } from '../index'

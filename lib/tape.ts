@@ -6,35 +6,67 @@
 /** A zero-length byte list, shared: it has no elements to mutate. */
 const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array
 
+const POOL_SIZE = 8192
+
 const I64_MIN = -(2n ** 63n)
 const U64_MAX = 2n ** 64n - 1n
 
-/** Reads a tape the native decoder filled in. */
+/** Slots at the start of the decode int column describing the call (crates/node/src/codec.rs). */
+export const HEADER = 8
+export const H_STATUS = 0
+export const H_POOL_USED = 1
+export const H_NEED_INTS = 2
+export const H_NEED_WIDES = 3
+export const H_NEED_POOL = 4
+/** Status: a column is too small; the header holds the lengths needed. */
+export const GROW = -2147483648
+
+/** Reads a tape the native decoder filled in (after the header). */
 export class TapeReader {
   iv = new Int32Array(4096)
   wv = new BigInt64Array(1024)
   uv = new BigUint64Array(this.wv.buffer)
+  /**
+   * Byte lists are decoded into a pool and handed out as views of it, like Node's pool for
+   * small Buffers: one allocation serves many decodes, and a view stays valid for good since
+   * the pool is only ever appended to. (A fresh small typed array per decode would cost more
+   * than the decode: V8 must move it off its heap before it can be viewed.)
+   */
+  pool = new Uint8Array(POOL_SIZE)
+  poolOffset = 0
   sv = ''
-  bv: Uint8Array = EMPTY_BYTES
   ip = 0
   wp = 0
   sp = 0
   bp = 0
 
-  /** Makes the int and wide columns at least these lengths. */
-  grow(ints: number, wides: number): void {
+  /** Makes the columns at least the lengths the header asks for; returns whether any changed. */
+  grow(): boolean {
+    const ints = this.iv[H_NEED_INTS]
+    const wides = this.iv[H_NEED_WIDES]
+    const bytes = this.iv[H_NEED_POOL]
+    const before = [this.iv, this.wv, this.pool]
     if (ints > this.iv.length) this.iv = new Int32Array(Math.max(ints, this.iv.length * 2))
     if (wides > this.wv.length) {
       this.wv = new BigInt64Array(Math.max(wides, this.wv.length * 2))
       this.uv = new BigUint64Array(this.wv.buffer)
     }
+    if (bytes > this.pool.length - this.poolOffset) {
+      this.pool = new Uint8Array(Math.max(bytes, POOL_SIZE))
+      this.poolOffset = 0
+    }
+    return before[0] !== this.iv || before[1] !== this.wv || before[2] !== this.pool
   }
 
-  /** Starts reading a freshly filled tape whose strings and byte lists are `strs` and `bytes`. */
-  rewind(strs: string | undefined, bytes: Uint8Array | undefined): void {
-    this.sv = strs ?? ''
-    this.bv = bytes ?? EMPTY_BYTES
-    this.ip = this.wp = this.sp = this.bp = 0
+  /** Starts reading a freshly filled tape whose strings are `strs`. */
+  rewind(strs: string): void {
+    this.sv = strs
+    this.ip = HEADER
+    this.wp = this.sp = 0
+    this.bp = this.poolOffset
+    const used = this.iv[H_POOL_USED]
+    // Keep later views 8-byte aligned: cheap, and friendlier to anyone who re-views them.
+    if (used > 0) this.poolOffset += (used + 7) & ~7
   }
 
   int(): number {
@@ -63,7 +95,7 @@ export class TapeReader {
   bytes(): Uint8Array {
     const n = this.iv[this.ip++]
     if (n === 0) return EMPTY_BYTES
-    const b = this.bv.subarray(this.bp, this.bp + n)
+    const b = this.pool.subarray(this.bp, this.bp + n)
     this.bp += n
     return b
   }
@@ -108,6 +140,8 @@ export class TapeWriter {
   wp = 0
   bp = 0
   count = 0
+  /** Set when a column was reallocated: the native side must be given the new one. */
+  grown = false
   private message = ''
 
   reset(): void {
@@ -129,18 +163,21 @@ export class TapeWriter {
     const next = new Int32Array(Math.max(this.ip + n, this.iv.length * 2))
     next.set(this.iv.subarray(0, this.ip))
     this.iv = next
+    this.grown = true
   }
   private reserveWides(n: number): void {
     if (this.wp + n <= this.wv.length) return
     const next = new BigInt64Array(Math.max(this.wp + n, this.wv.length * 2))
     next.set(this.wv.subarray(0, this.wp))
     this.wv = next
+    this.grown = true
   }
   private reserveBytes(n: number): void {
     if (this.bp + n <= this.bv.length) return
     const next = new Uint8Array(Math.max(this.bp + n, this.bv.length * 2))
     next.set(this.bv.subarray(0, this.bp))
     this.bv = next
+    this.grown = true
   }
 
   /** Throws a RangeError for a value of the right type out of range, else a TypeError. */
@@ -239,10 +276,5 @@ export class TapeWriter {
     if (!a) return
     this.reserveWides(a.length)
     for (let i = 0; i < a.length; i++) this.wv[this.wp++] = this.wide(a[i], `${field}[${i}]`)
-  }
-
-  /** The byte list column, trimmed to what was written. */
-  bytesWritten(): Uint8Array {
-    return this.bv.subarray(0, this.bp)
   }
 }

@@ -1,4 +1,4 @@
-//! Sandesh encode/decode for JavaScript, through the tape.
+//! Sandesh encode/decode for JavaScript, through the tape (see lib/tape.ts).
 
 use std::cell::RefCell;
 
@@ -8,14 +8,40 @@ use sandesh::tape::{TapeReader, TapeWriter};
 use sandesh::{DecodeError, FieldRef, MessageSet, Reader};
 use vrouter_proto::messages::{Message, MESSAGES};
 
-/// Returned by `decodeTape` when the caller's tape columns are too small; `out[0]` and
-/// `out[1]` then hold the lengths needed for the int and wide columns.
+use crate::columns::{pin_i32, pin_i64, pin_u8, Column};
+
+/// Slots at the start of the decode int column that describe the call's outcome.
+const HEADER: usize = 8;
+/// Header slots (mirrored in lib/tape.ts).
+const H_STATUS: usize = 0;
+const H_POOL_USED: usize = 1;
+const H_NEED_INTS: usize = 2;
+const H_NEED_WIDES: usize = 3;
+const H_NEED_POOL: usize = 4;
+/// Status when a column is too small: the header then holds the lengths needed.
 const GROW: i32 = i32::MIN;
 
+struct DecodeColumns {
+    ints: Column<i32>,
+    wides: Column<i64>,
+    pool: Column<u8>,
+}
+
+struct EncodeColumns {
+    ints: Column<i32>,
+    wides: Column<i64>,
+    bytes: Column<u8>,
+    out: Column<u8>,
+}
+
 thread_local! {
-    /// Reused between calls so that decoding allocates only what it hands to JavaScript.
+    static DECODE: RefCell<Option<DecodeColumns>> = const { RefCell::new(None) };
+    static ENCODE: RefCell<Option<EncodeColumns>> = const { RefCell::new(None) };
+    /// Reused between calls so that decoding allocates nothing it does not hand over.
     static TAPE: RefCell<TapeWriter> = RefCell::new(TapeWriter::default());
     static ENCODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The failure that ended the last decode, reported once its tape has been copied out.
+    static PENDING_ERROR: RefCell<Option<DecodeError>> = const { RefCell::new(None) };
 }
 
 /// Message names in schema order: a message's tape index is its position here.
@@ -24,101 +50,152 @@ pub fn message_names() -> Vec<&'static str> {
     MESSAGES.iter().map(|m| m.name).collect()
 }
 
-/// Decodes every message of `input` onto the tape columns `ints` and `wides`; strings
-/// (`out[0]`) and byte lists (`out[1]`) come back as one string and one Uint8Array.
-/// Returns the number of messages; `GROW` if the columns are too small (needed lengths in
-/// `out[0]`, `out[1]`); `-1 - n` if decoding failed after `n` whole messages, with the
-/// error in `out[2..7]` (text, code, offset, message, field).
+/// Attaches the decode columns: ints (with the 8-slot header), wides, and the byte-list pool.
 #[napi]
-pub fn decode_tape(
-    env: &Env,
-    input: Uint8ArraySlice,
-    mut ints: Int32ArraySlice,
-    mut wides: BigInt64ArraySlice,
-    mut out: Array,
-) -> Result<i32> {
+pub fn attach_decode_tape(env: &Env, ints: Int32ArraySlice, wides: BigInt64ArraySlice, pool: Uint8ArraySlice) -> Result<()> {
+    let cols = DecodeColumns { ints: pin_i32(env, ints)?, wides: pin_i64(env, wides)?, pool: pin_u8(env, pool)? };
+    if cols.ints.as_slice().len() < HEADER {
+        return Err(Error::new(Status::InvalidArg, "the int column is shorter than its header"));
+    }
+    DECODE.set(Some(cols));
+    Ok(())
+}
+
+/// What `decodeTape` returns besides the columns: the batch's strings, or an error.
+pub type DecodeExtra = Option<Either<String, DecodeFailure>>;
+
+/// A decode failure after some whole messages (their count is the status).
+#[napi(object, object_to_js = true, object_from_js = false)]
+pub struct DecodeFailure {
+    pub message: String,
+    pub code: &'static str,
+    pub offset: u32,
+    pub message_name: Option<&'static str>,
+    pub field: Option<String>,
+    /// Strings of the messages decoded before the failure.
+    pub strings: String,
+}
+
+/// Decodes every message of `input` onto the attached columns, byte lists into the pool from
+/// `pool_offset` on. The header's status is the number of messages, `GROW` (needed lengths
+/// follow in the header: attach larger columns, then call `resumeTape`), or `-1 - n` after a
+/// failure following `n` whole messages. Returns the batch's strings (one string, cut by the
+/// lengths on the tape) or the failure.
+#[napi]
+pub fn decode_tape(input: Uint8ArraySlice, pool_offset: u32) -> Result<DecodeExtra> {
     TAPE.with_borrow_mut(|tape| {
         tape.clear();
         let mut r = Reader::new(&input);
         let mut error = None;
         while !r.is_empty() {
-            let ints_before = tape.ints.len();
+            let before = (tape.ints.len(), tape.wides.len(), tape.bytes.len(), tape.strs.len());
             match Message::decode(&mut r) {
                 Ok(m) => m.write_tape(tape),
                 Err(e) => {
-                    tape.ints.truncate(ints_before);
+                    // Keep only whole messages on the tape.
+                    tape.ints.truncate(before.0);
+                    tape.wides.truncate(before.1);
+                    tape.bytes.truncate(before.2);
+                    tape.strs.truncate(before.3);
                     error = Some(e);
                     break;
                 }
             }
         }
-        // SAFETY: the slices borrow JavaScript typed arrays for the duration of this call,
-        // on the JavaScript thread; nothing else can touch them meanwhile.
-        let (ints_js, wides_js) = unsafe { (ints.as_mut(), wides.as_mut()) };
-        if tape.ints.len() > ints_js.len() || tape.wides.len() > wides_js.len() {
-            out.set(0, tape.ints.len() as u32)?;
-            out.set(1, tape.wides.len() as u32)?;
-            return Ok(GROW);
-        }
-        ints_js[..tape.ints.len()].copy_from_slice(&tape.ints);
-        wides_js[..tape.wides.len()].copy_from_slice(&tape.wides);
-        if !tape.strs.is_empty() {
-            out.set(0, env.create_string(&tape.strs)?)?;
-        }
-        if !tape.bytes.is_empty() {
-            let bytes = std::mem::take(&mut tape.bytes);
-            out.set(1, Uint8ArraySlice::from_data(env, bytes)?)?;
-        }
-        let count = tape.count as i32;
-        match error {
-            None => Ok(count),
-            Some(e) => {
-                set_error(&mut out, &e)?;
-                Ok(-1 - count)
+        PENDING_ERROR.set(error);
+    });
+    resume_tape(pool_offset)
+}
+
+/// Copies the tape of the last `decodeTape` onto the attached columns (after a `GROW`).
+#[napi]
+pub fn resume_tape(pool_offset: u32) -> Result<DecodeExtra> {
+    DECODE.with_borrow_mut(|cols| {
+        let cols = cols.as_mut().ok_or_else(|| Error::new(Status::GenericFailure, "decode tape not attached"))?;
+        TAPE.with_borrow_mut(|tape| {
+            let ints = cols.ints.as_mut_slice();
+            let (header, body) = ints.split_at_mut(HEADER);
+            let wides = cols.wides.as_mut_slice();
+            let pool = cols.pool.as_mut_slice().get_mut(pool_offset as usize..).unwrap_or_default();
+            if tape.ints.len() > body.len() || tape.wides.len() > wides.len() || tape.bytes.len() > pool.len() {
+                header[H_STATUS] = GROW;
+                header[H_NEED_INTS] = (tape.ints.len() + HEADER) as i32;
+                header[H_NEED_WIDES] = tape.wides.len() as i32;
+                header[H_NEED_POOL] = tape.bytes.len() as i32;
+                return Ok(None);
             }
-        }
+            body[..tape.ints.len()].copy_from_slice(&tape.ints);
+            wides[..tape.wides.len()].copy_from_slice(&tape.wides);
+            pool[..tape.bytes.len()].copy_from_slice(&tape.bytes);
+            header[H_POOL_USED] = tape.bytes.len() as i32;
+            let count = tape.count as i32;
+            let strings = std::mem::take(&mut tape.strs);
+            Ok(match PENDING_ERROR.take() {
+                None => {
+                    header[H_STATUS] = count;
+                    (!strings.is_empty()).then_some(Either::A(strings))
+                }
+                Some(e) => {
+                    header[H_STATUS] = -1 - count;
+                    Some(Either::B(failure(&e, strings)))
+                }
+            })
+        })
     })
 }
 
-fn set_error(out: &mut Array, e: &DecodeError) -> Result<()> {
-    out.set(2, e.to_string())?;
-    out.set(3, e.code())?;
-    out.set(4, e.offset as u32)?;
-    out.set(5, e.message)?;
-    out.set(
-        6,
-        e.field.map(|f| match f {
+fn failure(e: &DecodeError, strings: String) -> DecodeFailure {
+    DecodeFailure {
+        message: e.to_string(),
+        code: e.code(),
+        offset: e.offset as u32,
+        message_name: e.message,
+        field: e.field.map(|f| match f {
             FieldRef::Named(n) => n.to_string(),
             FieldRef::Unknown(id) => format!("#{id}"),
         }),
-    )?;
+        strings,
+    }
+}
+
+/// Attaches the encode columns and the output buffer (again whenever one of them grows).
+#[napi]
+pub fn attach_encode_tape(
+    env: &Env,
+    ints: Int32ArraySlice,
+    wides: BigInt64ArraySlice,
+    bytes: Uint8ArraySlice,
+    out: Uint8ArraySlice,
+) -> Result<()> {
+    let cols = EncodeColumns {
+        ints: pin_i32(env, ints)?,
+        wides: pin_i64(env, wides)?,
+        bytes: pin_u8(env, bytes)?,
+        out: pin_u8(env, out)?,
+    };
+    ENCODE.set(Some(cols));
     Ok(())
 }
 
-/// Encodes `count` messages from the tape into `out`, back to back. Returns the encoded
-/// length, or minus the length needed when `out` is too small (nothing is written then).
+/// Encodes `count` messages from the attached tape (strings: `strs`) into the attached output,
+/// back to back. Returns the length, or minus the length needed if the output is too small.
 #[napi]
-pub fn encode_tape(
-    count: u32,
-    ints: Int32ArraySlice,
-    wides: BigInt64ArraySlice,
-    strs: Utf16String,
-    bytes: Uint8ArraySlice,
-    mut out: Uint8ArraySlice,
-) -> Result<i64> {
-    ENCODED.with_borrow_mut(|w| {
-        w.clear();
-        let mut t = TapeReader::new(&ints, &wides, &strs, &bytes);
-        for _ in 0..count {
-            let m = Message::read_tape(&mut t).map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
-            m.encode(w);
-        }
-        // SAFETY: as in `decode_tape`.
-        let out = unsafe { out.as_mut() };
-        if w.len() > out.len() {
-            return Ok(-(w.len() as i64));
-        }
-        out[..w.len()].copy_from_slice(w);
-        Ok(w.len() as i64)
+pub fn encode_tape(count: u32, strs: Utf16String) -> Result<i64> {
+    ENCODE.with_borrow_mut(|cols| {
+        let cols = cols.as_mut().ok_or_else(|| Error::new(Status::GenericFailure, "encode tape not attached"))?;
+        ENCODED.with_borrow_mut(|w| {
+            w.clear();
+            let mut t = TapeReader::new(cols.ints.as_slice(), cols.wides.as_slice(), &strs, cols.bytes.as_slice());
+            for _ in 0..count {
+                let m = Message::read_tape(&mut t).map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
+                m.encode(w);
+            }
+            let out = cols.out.as_mut_slice();
+            if w.len() > out.len() {
+                return Ok(-(w.len() as i64));
+            }
+            out[..w.len()].copy_from_slice(w);
+            Ok(w.len() as i64)
+        })
     })
 }

@@ -66,7 +66,7 @@ fn deep_nesting_is_refused_not_a_stack_overflow() {
     // list<list<list<…>>>: each level is an element type LIST and a count of 1.
     let mut r = Reader::new(&w);
     assert!(matches!(r.skip(code::LIST).unwrap_err().kind, DecodeErrorKind::TooDeep));
-    let mut structs = vec![code::STRUCT, 0, 1].repeat(10_000);
+    let mut structs = [code::STRUCT, 0, 1].repeat(10_000);
     structs.push(0);
     let mut r = Reader::new(&structs);
     let (ty, _) = r.field_header().unwrap().unwrap();
