@@ -3,3 +3,4 @@
 export { decode, encode, encodeMany, type DecodedMessage, type MessageInput } from './codec'
 export { ProtocolError } from './errors'
 export * from './generated/vr'
+export { FamilyId, frameReplies, frameRequest, parseFrames, type Dialect, type Frame, type ReplyFields, type RequestFields } from './netlink'

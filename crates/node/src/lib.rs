@@ -8,3 +8,4 @@
 
 mod codec;
 mod columns;
+mod netlink;
