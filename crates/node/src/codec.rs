@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use sandesh::tape::{TapeReader, TapeWriter};
-use sandesh::{DecodeError, FieldRef, MessageSet, Reader};
+use sandesh::{DecodeError, FieldRef, Reader};
 use vrouter_proto::messages::{Message, MESSAGES};
 
 use crate::columns::{pin_i32, pin_i64, pin_u8, Column};
@@ -88,18 +88,10 @@ pub fn decode_tape(input: Uint8ArraySlice, pool_offset: u32) -> Result<DecodeExt
         let mut r = Reader::new(&input);
         let mut error = None;
         while !r.is_empty() {
-            let before = (tape.ints.len(), tape.wides.len(), tape.bytes.len(), tape.strs.len());
-            match Message::decode(&mut r) {
-                Ok(m) => m.write_tape(tape),
-                Err(e) => {
-                    // Keep only whole messages on the tape.
-                    tape.ints.truncate(before.0);
-                    tape.wides.truncate(before.1);
-                    tape.bytes.truncate(before.2);
-                    tape.strs.truncate(before.3);
-                    error = Some(e);
-                    break;
-                }
+            // On failure the tape keeps only the whole messages before it.
+            if let Err(e) = Message::decode_to_tape(&mut r, tape) {
+                error = Some(e);
+                break;
             }
         }
         PENDING_ERROR.set(error);

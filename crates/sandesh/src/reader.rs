@@ -185,6 +185,26 @@ impl<'a> Reader<'a> {
         self.list_of(u64::from_be_bytes)
     }
 
+    /// Consumes the next field header if it is exactly (`ty`, `id`); otherwise leaves the
+    /// reader where it was. Used by the in-order fast path of generated decoders.
+    #[inline]
+    pub fn eat_field(&mut self, ty: u8, id: i16) -> bool {
+        let id = id.to_be_bytes();
+        if self.buf.get(self.pos..self.pos + 3) == Some(&[ty, id[0], id[1]][..]) {
+            self.pos += 3;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The elements of a list of `width`-byte integers, as raw big-endian bytes.
+    #[inline]
+    pub fn list_raw(&mut self, width: usize) -> Result<&'a [u8], DecodeError> {
+        let (_, n) = self.list_header(width)?;
+        self.take(n * width)
+    }
+
     /// Skips one value of type `ty` (an unknown field, or a known id with an unexpected type).
     pub fn skip(&mut self, ty: u8) -> Result<(), DecodeError> {
         self.skip_at_depth(ty, 0)

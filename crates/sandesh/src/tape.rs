@@ -46,6 +46,39 @@ impl TapeWriter {
         self.ints.push(units as i32);
         self.strs.push_str(s);
     }
+    /// A string from its wire bytes (invalid UTF-8 replaced, as the typed decoder does).
+    #[inline]
+    pub fn string_bytes(&mut self, b: &[u8]) {
+        match std::str::from_utf8(b) {
+            Ok(s) => self.string(s),
+            Err(_) => self.string(&String::from_utf8_lossy(b)),
+        }
+    }
+    /// A list of `N`-byte big-endian integers from their wire bytes, each converted by `f`.
+    #[inline]
+    pub fn ints_be<const N: usize>(&mut self, raw: &[u8], f: impl Fn([u8; N]) -> i32) {
+        self.ints.push((raw.len() / N) as i32);
+        self.ints.extend(raw.chunks_exact(N).map(|c| f(c.try_into().expect("N-byte chunk"))));
+    }
+    /// A list of 64-bit big-endian integers from their wire bytes.
+    #[inline]
+    pub fn wides_be(&mut self, raw: &[u8]) {
+        self.ints.push((raw.len() / 8) as i32);
+        self.wides.extend(raw.chunks_exact(8).map(|c| i64::from_be_bytes(c.try_into().expect("8-byte chunk"))));
+    }
+    /// Where each column ends: a mark to roll back to.
+    #[inline]
+    pub fn mark(&self) -> [usize; 4] {
+        [self.ints.len(), self.wides.len(), self.strs.len(), self.bytes.len()]
+    }
+    /// Drops everything written after `mark`.
+    #[inline]
+    pub fn truncate(&mut self, mark: [usize; 4]) {
+        self.ints.truncate(mark[0]);
+        self.wides.truncate(mark[1]);
+        self.strs.truncate(mark[2]);
+        self.bytes.truncate(mark[3]);
+    }
     #[inline]
     pub fn bytes(&mut self, b: &[u8]) {
         self.ints.push(b.len() as i32);

@@ -2,7 +2,8 @@
 //! encode → decode unchanged, and no input, however mangled, makes the decoder panic.
 
 use proptest::prelude::*;
-use sandesh::tape::TapeReader;
+use sandesh::tape::{TapeReader, TapeWriter};
+use sandesh::Reader;
 use sandesh::types::{FieldType, Scalar};
 use vrouter_proto::messages::{decode_all, Message, MESSAGES};
 
@@ -72,6 +73,37 @@ proptest! {
         let mut bytes = Vec::new();
         ms.iter().for_each(|m| m.encode(&mut bytes));
         prop_assert_eq!(decode_all(&bytes).messages, ms);
+    }
+
+    /// The straight-to-tape decoder (used by the JavaScript binding) agrees with decoding
+    /// messages and writing them to the tape, on valid, mangled and reordered input alike.
+    #[test]
+    fn tape_decoder_agrees_with_typed_decoder(
+        picks in prop::collection::vec((0..MESSAGES.len(), any::<u64>()), 1..4),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+    ) {
+        let mut bytes = Vec::new();
+        picks.iter().for_each(|&(i, s)| random_message(i, s).encode(&mut bytes));
+        for (at, v) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = v;
+        }
+        let typed = decode_all(&bytes);
+        let mut expected = TapeWriter::default();
+        typed.messages.iter().for_each(|m| m.write_tape(&mut expected));
+
+        let mut tape = TapeWriter::default();
+        let mut r = Reader::new(&bytes);
+        let mut error = None;
+        while !r.is_empty() {
+            if let Err(e) = Message::decode_to_tape(&mut r, &mut tape) {
+                error = Some(e);
+                break;
+            }
+        }
+        prop_assert_eq!(error, typed.error);
+        prop_assert_eq!((tape.count, &tape.ints, &tape.wides, &tape.strs, &tape.bytes),
+            (expected.count, &expected.ints, &expected.wides, &expected.strs, &expected.bytes));
     }
 
     #[test]

@@ -130,6 +130,18 @@ fn message_struct(o: &mut String, schema: &Schema, m: &MessageDef) {
     o.push_str("                _ => {\n                    r.field = Some(FieldRef::Unknown(id));\n                    r.skip(ty)?;\n                }\n");
     o.push_str("            }\n        }\n        Ok(m)\n    }\n}\n\n");
 
+    // Straight from the wire to the tape when the fields come as vRouter's encoder writes
+    // them (every field, in declaration order): no struct, no allocation.
+    writeln!(o, "impl {ty} {{").unwrap();
+    o.push_str("    /// Decodes the fields onto the tape if they are exactly in declaration order; `None`\n");
+    o.push_str("    /// (with reader and tape to be rolled back by the caller) otherwise.\n");
+    o.push_str("    #[inline]\n    pub fn decode_in_order_to_tape(r: &mut Reader<'_>, t: &mut TapeWriter) -> Option<()> {\n");
+    for f in &m.fields {
+        writeln!(o, "        if !r.eat_field(0x{:02x}, {}) {{\n            return None;\n        }}", f.ty.code(), f.id).unwrap();
+        writeln!(o, "        {}", wire_to_tape_stmt(f)).unwrap();
+    }
+    o.push_str("        (r.u8().ok()? == wire::code::STOP).then_some(())\n    }\n}\n\n");
+
     // Tape.
     writeln!(o, "impl TapeCodec for {ty} {{").unwrap();
     o.push_str("    fn write_tape(&self, t: &mut TapeWriter) {\n");
@@ -174,6 +186,31 @@ fn decode_expr(f: &FieldDef) -> String {
         },
         FieldType::List(Scalar::Byte) => "r.list_bytes()?.to_vec()".into(),
         FieldType::List(s) => format!("r.list_{}()?", s.idl_name()),
+    }
+}
+
+fn wire_to_tape_stmt(f: &FieldDef) -> String {
+    if f.enum_name.is_some() {
+        return "t.int(r.i32().ok()?);".into();
+    }
+    match f.ty {
+        FieldType::Scalar(s) => match s {
+            Scalar::Bool => "t.int(r.bool().ok()? as i32);".into(),
+            Scalar::Byte => "t.int(r.i8().ok()? as i32);".into(),
+            Scalar::I16 => "t.int(r.i16().ok()? as i32);".into(),
+            Scalar::U16 => "t.int(r.u16().ok()? as i32);".into(),
+            Scalar::I32 => "t.int(r.i32().ok()?);".into(),
+            Scalar::U32 => "t.int(r.u32().ok()? as i32);".into(),
+            Scalar::I64 => "t.wide(r.i64().ok()?);".into(),
+            Scalar::U64 => "t.wide(r.u64().ok()? as i64);".into(),
+            Scalar::String => "t.string_bytes(r.string_bytes().ok()?);".into(),
+        },
+        FieldType::List(Scalar::Byte) => "t.bytes(r.list_bytes().ok()?);".into(),
+        FieldType::List(Scalar::I16) => "t.ints_be(r.list_raw(2).ok()?, |b: [u8; 2]| i16::from_be_bytes(b) as i32);".into(),
+        FieldType::List(Scalar::U16) => "t.ints_be(r.list_raw(2).ok()?, |b: [u8; 2]| u16::from_be_bytes(b) as i32);".into(),
+        FieldType::List(Scalar::I32 | Scalar::U32) => "t.ints_be(r.list_raw(4).ok()?, i32::from_be_bytes);".into(),
+        FieldType::List(Scalar::I64 | Scalar::U64) => "t.wides_be(r.list_raw(8).ok()?);".into(),
+        FieldType::List(Scalar::Bool | Scalar::String) => unreachable!("rejected by the parser"),
     }
 }
 
@@ -256,8 +293,21 @@ fn message_enum(o: &mut String, schema: &Schema) {
         let ty = upper_camel(&m.name);
         writeln!(o, "            {i} => Message::{ty}({ty}::read_tape(t)?),").unwrap();
     }
-    o.push_str("            other => return Err(TapeError(format!(\"no message has index {other}\"))),\n        })\n    }\n}\n\n");
+    o.push_str("            other => return Err(TapeError(format!(\"no message has index {other}\"))),\n        })\n    }\n\n");
 
+    o.push_str("    /// Decodes one whole message (name, then fields) straight onto the tape: what\n");
+    o.push_str("    /// `decode` then `write_tape` give, without building the message when its fields come\n");
+    o.push_str("    /// in declaration order.\n");
+    o.push_str("    pub fn decode_to_tape(r: &mut Reader<'_>, t: &mut TapeWriter) -> Result<(), DecodeError> {\n");
+    o.push_str("        let at = r.position();\n        let name = r.message_name()?;\n");
+    o.push_str("        let (index, fast, slow): (i32, fn(&mut Reader<'_>, &mut TapeWriter) -> Option<()>, fn(&mut Reader<'_>, &mut TapeWriter) -> Result<(), DecodeError>) = match name {\n");
+    for (i, m) in schema.messages.iter().enumerate() {
+        let ty = upper_camel(&m.name);
+        writeln!(o, "            b{:?} => ({i}, {ty}::decode_in_order_to_tape, |r, t| {{\n                {ty}::decode_fields(r)?.write_tape(t);\n                Ok(())\n            }}),", m.name).unwrap();
+    }
+    o.push_str("            other => {\n                let mut e = r.error(::sandesh::DecodeErrorKind::UnknownMessage(String::from_utf8_lossy(other).into_owned()));\n                e.offset = at;\n                return Err(e);\n            }\n        };\n");
+    o.push_str("        r.message = None;\n        let mark = t.mark();\n        t.int(index);\n        let start = r.clone();\n");
+    o.push_str("        if fast(r, t).is_none() {\n            // Not in order (or malformed): the typed decoder decides, with its error context.\n            *r = start;\n            t.truncate(mark);\n            t.int(index);\n            if let Err(e) = slow(r, t) {\n                t.truncate(mark);\n                return Err(e);\n            }\n        }\n        t.count += 1;\n        Ok(())\n    }\n}\n\n");
     o.push_str("impl ::sandesh::MessageSet for Message {\n    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {\n");
     o.push_str("        let at = r.position();\n        let name = r.message_name()?;\n        Ok(match name {\n");
     for m in &schema.messages {
