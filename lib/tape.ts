@@ -69,14 +69,12 @@ export class TapeReader {
     if (used > 0) this.poolOffset += (used + 7) & ~7
   }
 
+  // The generated readers keep the int position in a local and pass lengths in; the methods
+  // below read the other columns, or int lists starting at a given position.
+
+  /** Reads the next index on the tape (`ip` advanced). */
   int(): number {
     return this.iv[this.ip++]
-  }
-  uint(): number {
-    return this.iv[this.ip++] >>> 0
-  }
-  bool(): boolean {
-    return this.iv[this.ip++] !== 0
   }
   i64(): bigint {
     return this.wv[this.wp++]
@@ -84,41 +82,42 @@ export class TapeReader {
   u64(): bigint {
     return this.uv[this.wp++]
   }
-  str(): string {
-    const n = this.iv[this.ip++]
+  /** The next string, of `n` UTF-16 units. */
+  str(n: number): string {
     if (n === 0) return ''
     const s = this.sv.slice(this.sp, this.sp + n)
     this.sp += n
     return s
   }
-  /** A view into the batch's byte buffer (no copy). */
-  bytes(): Uint8Array {
-    const n = this.iv[this.ip++]
+  /** The next byte list, of `n` bytes: a view into the pool (no copy). */
+  bytes(n: number): Uint8Array {
     if (n === 0) return EMPTY_BYTES
     const b = this.pool.subarray(this.bp, this.bp + n)
     this.bp += n
     return b
   }
-  ints(): number[] {
-    const n = this.iv[this.ip++]
+  /** The int list whose count is at `p`, elements after it. */
+  ints(p: number): number[] {
+    const iv = this.iv
+    const n = iv[p]
     const a: number[] = new Array(n)
-    for (let i = 0; i < n; i++) a[i] = this.iv[this.ip++]
+    for (let i = 0; i < n; i++) a[i] = iv[p + 1 + i]
     return a
   }
-  uints(): number[] {
-    const n = this.iv[this.ip++]
+  uints(p: number): number[] {
+    const iv = this.iv
+    const n = iv[p]
     const a: number[] = new Array(n)
-    for (let i = 0; i < n; i++) a[i] = this.iv[this.ip++] >>> 0
+    for (let i = 0; i < n; i++) a[i] = iv[p + 1 + i] >>> 0
     return a
   }
-  i64s(): bigint[] {
-    const n = this.iv[this.ip++]
+  /** The next `n` 64-bit values. */
+  i64s(n: number): bigint[] {
     const a: bigint[] = new Array(n)
     for (let i = 0; i < n; i++) a[i] = this.wv[this.wp++]
     return a
   }
-  u64s(): bigint[] {
-    const n = this.iv[this.ip++]
+  u64s(n: number): bigint[] {
     const a: bigint[] = new Array(n)
     for (let i = 0; i < n; i++) a[i] = this.uv[this.wp++]
     return a

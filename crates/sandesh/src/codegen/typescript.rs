@@ -114,20 +114,22 @@ fn descriptors(o: &mut String, schema: &Schema) {
     o.push_str("]\n\n");
 }
 
-/// Reader method per field type (see lib/tape.ts).
-fn read_call(f: &FieldDef) -> &'static str {
+/// How a reader takes a field off the tape (see lib/tape.ts): an expression over `iv` (the
+/// int column) and `p` (the position in it). Int lists are read at `p` and return `true`:
+/// the reader then moves `p` past their count and elements.
+fn read_expr(f: &FieldDef) -> (&'static str, bool) {
     match f.ty {
-        FieldType::Scalar(Scalar::Bool) => "t.bool()",
-        FieldType::Scalar(Scalar::U32) => "t.uint()",
-        FieldType::Scalar(Scalar::I64) => "t.i64()",
-        FieldType::Scalar(Scalar::U64) => "t.u64()",
-        FieldType::Scalar(Scalar::String) => "t.str()",
-        FieldType::Scalar(_) => "t.int()",
-        FieldType::List(Scalar::Byte) => "t.bytes()",
-        FieldType::List(Scalar::U32) => "t.uints()",
-        FieldType::List(Scalar::I64) => "t.i64s()",
-        FieldType::List(Scalar::U64) => "t.u64s()",
-        FieldType::List(_) => "t.ints()",
+        FieldType::Scalar(Scalar::Bool) => ("iv[p++] !== 0", false),
+        FieldType::Scalar(Scalar::U32) => ("iv[p++] >>> 0", false),
+        FieldType::Scalar(Scalar::I64) => ("t.i64()", false),
+        FieldType::Scalar(Scalar::U64) => ("t.u64()", false),
+        FieldType::Scalar(Scalar::String) => ("t.str(iv[p++])", false),
+        FieldType::Scalar(_) => ("iv[p++]", false),
+        FieldType::List(Scalar::Byte) => ("t.bytes(iv[p++])", false),
+        FieldType::List(Scalar::I64) => ("t.i64s(iv[p++])", false),
+        FieldType::List(Scalar::U64) => ("t.u64s(iv[p++])", false),
+        FieldType::List(Scalar::U32) => ("t.uints(p)", true),
+        FieldType::List(_) => ("t.ints(p)", true),
     }
 }
 
@@ -152,11 +154,21 @@ fn tape_readers(o: &mut String, schema: &Schema) {
     o.push_str("/** Builds each message from the tape the native decoder wrote, by schema index. */\n");
     o.push_str("export const tapeReaders: ReadonlyArray<(t: TapeReader) => Messages[MessageName]> = [\n");
     for m in &schema.messages {
-        writeln!(o, "  (t): {} => ({{", upper_camel(&m.name)).unwrap();
-        for f in &m.fields {
-            writeln!(o, "    {}: {},", f.name, read_call(f)).unwrap();
+        // Locals and one position variable: V8 keeps them in registers, where reading through
+        // the reader object on every field would not.
+        writeln!(o, "  (t): {} => {{\n    const iv = t.iv\n    let p = t.ip", upper_camel(&m.name)).unwrap();
+        for (i, f) in m.fields.iter().enumerate() {
+            let (expr, int_list) = read_expr(f);
+            writeln!(o, "    const v{i} = {expr}").unwrap();
+            if int_list {
+                writeln!(o, "    p += 1 + v{i}.length").unwrap();
+            }
         }
-        o.push_str("  }),\n");
+        o.push_str("    t.ip = p\n    return {\n");
+        for (i, f) in m.fields.iter().enumerate() {
+            writeln!(o, "      {}: v{i},", f.name).unwrap();
+        }
+        o.push_str("    }\n  },\n");
     }
     o.push_str("]\n\n");
 }
