@@ -2,12 +2,9 @@
 // file moves messages to and from it as a tape, one native call per buffer.
 
 import { ProtocolError } from './errors'
-import { messageNames, tapeReaders, tapeWriters, type MessageName, type Messages } from './generated/vr'
+import { messageNames, tapeReaders, tapeWriters, type DecodedMessage, type MessageName, type Messages } from './generated/vr'
 import native, { type DecodeFailure } from './native'
 import { GROW, H_STATUS, TapeReader, TapeWriter } from './tape'
-
-/** A decoded message: its name and its fields, narrowed together. */
-export type DecodedMessage = { [K in MessageName]: { name: K; fields: Messages[K] } }[MessageName]
 
 /** A message to encode; absent fields take their defaults (0, empty string, empty list). */
 export type MessageInput = { [K in MessageName]: { name: K; fields?: Partial<Messages[K]> } }[MessageName]
@@ -49,8 +46,7 @@ export function decode(bytes: Uint8Array): DecodedMessage[] {
   const complete = n >= 0 ? n : -1 - n
   const out: DecodedMessage[] = new Array(complete)
   for (let i = 0; i < complete; i++) {
-    const index = reader.int()
-    out[i] = { name: messageNames[index], fields: tapeReaders[index](reader) } as DecodedMessage
+    out[i] = tapeReaders[reader.int()](reader)
   }
   if (failure) {
     throw new ProtocolError(failure.message, {

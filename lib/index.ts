@@ -1,6 +1,6 @@
 // vrouter-io: the vRouter Agent's channels to its forwarding engine.
 
-export { decode, encode, encodeMany, type DecodedMessage, type MessageInput } from './codec'
+export { decode, encode, encodeMany, type MessageInput } from './codec'
 export { ProtocolError } from './errors'
 export * from './generated/vr'
 export { FamilyId, frameReplies, frameRequest, parseFrames, type Dialect, type Frame, type ReplyFields, type RequestFields } from './netlink'

@@ -18,8 +18,15 @@ pub enum DecodeErrorKind {
 }
 
 /// A decode failure, naming the message and field being read and the byte offset.
+///
+/// Boxed, so that the `Result` of every primitive read stays two words wide and is returned
+/// in registers: decoding is a long chain of such reads, and failures are rare.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
+pub struct DecodeError(Box<DecodeErrorDetails>);
+
+/// What a [`DecodeError`] says (reached through `Deref`: `e.kind`, `e.offset`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeErrorDetails {
     pub kind: DecodeErrorKind,
     /// The message being decoded, when its name was already read.
     pub message: Option<&'static str>,
@@ -36,9 +43,26 @@ pub enum FieldRef {
     Unknown(i16),
 }
 
+impl std::ops::Deref for DecodeError {
+    type Target = DecodeErrorDetails;
+    fn deref(&self) -> &DecodeErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for DecodeError {
+    fn deref_mut(&mut self) -> &mut DecodeErrorDetails {
+        &mut self.0
+    }
+}
+
 impl DecodeError {
     pub fn new(kind: DecodeErrorKind, offset: usize) -> Self {
-        DecodeError { kind, message: None, field: None, offset }
+        Self::with_context(kind, None, None, offset)
+    }
+
+    pub fn with_context(kind: DecodeErrorKind, message: Option<&'static str>, field: Option<FieldRef>, offset: usize) -> Self {
+        DecodeError(Box::new(DecodeErrorDetails { kind, message, field, offset }))
     }
 
     /// A short stable code for bindings (`ERR_SANDESH_TRUNCATED`, …).

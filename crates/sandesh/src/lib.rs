@@ -16,7 +16,7 @@ pub mod tape;
 pub mod types;
 pub mod wire;
 
-pub use error::{DecodeError, DecodeErrorKind, FieldRef};
+pub use error::{DecodeError, DecodeErrorDetails, DecodeErrorKind, FieldRef};
 pub use reader::Reader;
 
 /// One message type of a schema (implemented by generated code).

@@ -41,26 +41,37 @@ impl<'a> Reader<'a> {
     }
 
     /// An error at the current position carrying the current message and field.
+    #[cold]
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError { kind, message: self.message, field: self.field, offset: self.pos }
+        DecodeError::with_context(kind, self.message, self.field, self.pos)
     }
 
     #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        if n > self.remaining() {
-            return Err(self.error(DecodeErrorKind::Truncated { needed: n, available: self.remaining() }));
+        match self.buf.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            None => Err(self.truncated(n)),
         }
-        let s = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn truncated(&self, needed: usize) -> DecodeError {
+        self.error(DecodeErrorKind::Truncated { needed, available: self.remaining() })
     }
 
     #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let s = self.take(N)?;
-        let mut a = [0u8; N];
-        a.copy_from_slice(s);
-        Ok(a)
+        match self.buf.get(self.pos..self.pos + N).and_then(|s| <[u8; N]>::try_from(s).ok()) {
+            Some(a) => {
+                self.pos += N;
+                Ok(a)
+            }
+            None => Err(self.truncated(N)),
+        }
     }
 
     #[inline]
@@ -190,11 +201,12 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn eat_field(&mut self, ty: u8, id: i16) -> bool {
         let id = id.to_be_bytes();
-        if self.buf.get(self.pos..self.pos + 3) == Some(&[ty, id[0], id[1]][..]) {
-            self.pos += 3;
-            true
-        } else {
-            false
+        match self.buf.get(self.pos..self.pos + 3) {
+            Some(&[t, a, b]) if t == ty && a == id[0] && b == id[1] => {
+                self.pos += 3;
+                true
+            }
+            _ => false,
         }
     }
 

@@ -151,12 +151,14 @@ fn write_method(f: &FieldDef) -> &'static str {
 }
 
 fn tape_readers(o: &mut String, schema: &Schema) {
-    o.push_str("/** Builds each message from the tape the native decoder wrote, by schema index. */\n");
-    o.push_str("export const tapeReaders: ReadonlyArray<(t: TapeReader) => Messages[MessageName]> = [\n");
+    o.push_str("/** A decoded message: its name and its fields, narrowed together. */\n");
+    o.push_str("export type DecodedMessage = { [K in MessageName]: { name: K; fields: Messages[K] } }[MessageName]\n\n");
+    o.push_str("/** Builds each message (name and fields) from the tape the native decoder wrote, by schema index. */\n");
+    o.push_str("export const tapeReaders: ReadonlyArray<(t: TapeReader) => DecodedMessage> = [\n");
     for m in &schema.messages {
         // Locals and one position variable: V8 keeps them in registers, where reading through
         // the reader object on every field would not.
-        writeln!(o, "  (t): {} => {{\n    const iv = t.iv\n    let p = t.ip", upper_camel(&m.name)).unwrap();
+        writeln!(o, "  (t): DecodedMessage => {{\n    const iv = t.iv\n    let p = t.ip").unwrap();
         for (i, f) in m.fields.iter().enumerate() {
             let (expr, int_list) = read_expr(f);
             writeln!(o, "    const v{i} = {expr}").unwrap();
@@ -164,11 +166,11 @@ fn tape_readers(o: &mut String, schema: &Schema) {
                 writeln!(o, "    p += 1 + v{i}.length").unwrap();
             }
         }
-        o.push_str("    t.ip = p\n    return {\n");
+        writeln!(o, "    t.ip = p\n    return {{\n      name: '{}',\n      fields: {{", m.name).unwrap();
         for (i, f) in m.fields.iter().enumerate() {
-            writeln!(o, "      {}: v{i},", f.name).unwrap();
+            writeln!(o, "        {}: v{i},", f.name).unwrap();
         }
-        o.push_str("    }\n  },\n");
+        o.push_str("      },\n    }\n  },\n");
     }
     o.push_str("]\n\n");
 }
