@@ -62,7 +62,7 @@ build_std() {
 	TOML
 	: >"$crate/src/lib.rs"
 
-	log "building std for $target (offline, ~1.5 min)"
+	log "building std for $target (offline, ~40 s)"
 	local started=$SECONDS
 	(
 		cd "$crate"

@@ -29,7 +29,7 @@ fi
 
 started=$SECONDS
 if [ "${WINDOWS_SKIP_SETUP:-0}" != 1 ]; then
-	"$WIN_SCRIPTS_DIR/setup.sh" --no-node || { echo "windows: setup FAILED"; exit 1; }
+	"$WIN_SCRIPTS_DIR/setup.sh" || { echo "windows: setup FAILED"; exit 1; }
 fi
 
 SYSROOT="$(win_sysroot)"

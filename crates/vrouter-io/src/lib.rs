@@ -1,0 +1,21 @@
+//! OS transports for the three channels between a vRouter Agent and its forwarding engine.
+//!
+//! - ksync and pkt0 travel over a [`Transport`]: a blocking, cancellable byte channel split into a
+//!   [`TransportRead`] and a [`TransportWrite`] half.
+//! - The flow and bridge tables are reached through a [`TableMapping`]: a read-only live view.
+//!
+//! The OS-specific implementations live in per-OS modules (`windows` so far, built on Windows only). Protocol
+//! logic (netlink framing, Sandesh, sessions) is not here: it belongs to the sans-I/O `vrouter-proto` crate.
+
+mod cancel;
+mod error;
+mod table;
+mod transport;
+
+#[cfg(windows)]
+pub mod windows;
+
+pub use cancel::Canceller;
+pub use error::{Error, ErrorKind, Result};
+pub use table::TableMapping;
+pub use transport::{Framing, Transport, TransportRead, TransportWrite};
