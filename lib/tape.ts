@@ -21,6 +21,8 @@ export const H_NEED_POOL = 4
 /** Status: a column is too small; the header holds the lengths needed. */
 export const GROW = -2147483648
 
+const elementName = (field: string, element?: number) => (element === undefined ? field : `${field}[${element}]`)
+
 /** Reads a tape the native decoder filled in (after the header). */
 export class TapeReader {
   iv = new Int32Array(4096)
@@ -158,25 +160,20 @@ export class TapeWriter {
   }
 
   private reserveInts(n: number): void {
-    if (this.ip + n <= this.iv.length) return
-    const next = new Int32Array(Math.max(this.ip + n, this.iv.length * 2))
-    next.set(this.iv.subarray(0, this.ip))
-    this.iv = next
-    this.grown = true
+    if (this.ip + n > this.iv.length) this.iv = this.enlarged(this.iv, this.ip, n)
   }
   private reserveWides(n: number): void {
-    if (this.wp + n <= this.wv.length) return
-    const next = new BigInt64Array(Math.max(this.wp + n, this.wv.length * 2))
-    next.set(this.wv.subarray(0, this.wp))
-    this.wv = next
-    this.grown = true
+    if (this.wp + n > this.wv.length) this.wv = this.enlarged(this.wv, this.wp, n)
   }
   private reserveBytes(n: number): void {
-    if (this.bp + n <= this.bv.length) return
-    const next = new Uint8Array(Math.max(this.bp + n, this.bv.length * 2))
-    next.set(this.bv.subarray(0, this.bp))
-    this.bv = next
+    if (this.bp + n > this.bv.length) this.bv = this.enlarged(this.bv, this.bp, n)
+  }
+  /** A larger copy of a column (its first `used` elements), with room for `n` more. */
+  private enlarged<T extends Int32Array | BigInt64Array | Uint8Array>(column: T, used: number, n: number): T {
+    const next = new (column.constructor as new (length: number) => T)(Math.max(used + n, column.length * 2))
+    next.set(column.subarray(0, used) as never)
     this.grown = true
+    return next
   }
 
   /** Throws a RangeError for a value of the right type out of range, else a TypeError. */
@@ -186,10 +183,11 @@ export class TapeWriter {
     throw outOfRange ? new RangeError(msg) : new TypeError(msg)
   }
 
-  private checkInt(v: unknown, field: string, min: number, max: number): number {
+  /** `element`: the index within a list field, named in the error. */
+  private checkInt(v: unknown, field: string, min: number, max: number, element?: number): number {
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v
-    if (v === undefined || v === null) return 0
-    return this.fail(field, v, `an integer in ${min}..${max}`, typeof v === 'number')
+    if ((v === undefined || v === null) && element === undefined) return 0
+    return this.fail(elementName(field, element), v, `an integer in ${min}..${max}`, typeof v === 'number')
   }
 
   bool(v: unknown, field: string): void {
@@ -206,16 +204,16 @@ export class TapeWriter {
   int32(v: unknown, field: string): void {
     this.iv[this.ip++] = this.checkInt(v, field, -2147483648, 4294967295)
   }
-  private wide(v: unknown, field: string): bigint {
+  private wide(v: unknown, field: string, element?: number): bigint {
     if (typeof v === 'bigint') {
       if (v >= I64_MIN && v <= U64_MAX) return v
     } else if (typeof v === 'number') {
       if (Number.isSafeInteger(v)) return BigInt(v)
-    } else if (v === undefined || v === null) {
+    } else if ((v === undefined || v === null) && element === undefined) {
       return 0n
     }
     const outOfRange = typeof v === 'bigint' || typeof v === 'number'
-    return this.fail(field, v, `a bigint (or safe integer) in ${I64_MIN}..${U64_MAX}`, outOfRange)
+    return this.fail(elementName(field, element), v, `a bigint (or safe integer) in ${I64_MIN}..${U64_MAX}`, outOfRange)
   }
   int64(v: unknown, field: string): void {
     this.reserveWides(1)
@@ -245,7 +243,7 @@ export class TapeWriter {
     }
     if (!Array.isArray(v)) this.fail(field, v, 'a Uint8Array or an array of octets')
     this.reserveBytes(v.length)
-    for (let i = 0; i < v.length; i++) this.bv[this.bp + i] = this.checkInt(v[i], `${field}[${i}]`, -128, 255)
+    for (let i = 0; i < v.length; i++) this.bv[this.bp + i] = this.checkInt(v[i], field, -128, 255, i)
     this.bp += v.length
     this.iv[this.ip++] = v.length
   }
@@ -259,21 +257,21 @@ export class TapeWriter {
     return v
   }
   list16(v: unknown, field: string): void {
-    const a = this.list(v, field)
-    if (!a) return
-    this.reserveInts(a.length + 256)
-    for (let i = 0; i < a.length; i++) this.iv[this.ip++] = this.checkInt(a[i], `${field}[${i}]`, -32768, 65535)
+    this.intList(v, field, -32768, 65535)
   }
   list32(v: unknown, field: string): void {
+    this.intList(v, field, -2147483648, 4294967295)
+  }
+  private intList(v: unknown, field: string, min: number, max: number): void {
     const a = this.list(v, field)
     if (!a) return
     this.reserveInts(a.length + 256)
-    for (let i = 0; i < a.length; i++) this.iv[this.ip++] = this.checkInt(a[i], `${field}[${i}]`, -2147483648, 4294967295)
+    for (let i = 0; i < a.length; i++) this.iv[this.ip++] = this.checkInt(a[i], field, min, max, i)
   }
   list64(v: unknown, field: string): void {
     const a = this.list(v, field)
     if (!a) return
     this.reserveWides(a.length)
-    for (let i = 0; i < a.length; i++) this.wv[this.wp++] = this.wide(a[i], `${field}[${i}]`)
+    for (let i = 0; i < a.length; i++) this.wv[this.wp++] = this.wide(a[i], field, i)
   }
 }
