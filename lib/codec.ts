@@ -34,15 +34,15 @@ attachWriter()
  */
 export function decode(bytes: Uint8Array): DecodedMessage[] {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: expected a Uint8Array or Buffer')
-  let extra: string | DecodeFailure | null
+  let extra: string | DecodeFailure | undefined
   extra = native.decodeTape(bytes, reader.poolOffset)
   while (reader.iv[H_STATUS] === GROW) {
     if (reader.grow()) attachReader()
     extra = native.resumeTape(reader.poolOffset)
   }
   const n = reader.iv[H_STATUS]
-  const failure = typeof extra === 'object' ? extra : null
-  reader.rewind(failure ? failure.strings : ((extra as string | null) ?? ''))
+  const failure = typeof extra === 'object' ? extra : undefined
+  reader.rewind(failure ? failure.strings : ((extra as string | undefined) ?? ''))
   const complete = n >= 0 ? n : -1 - n
   const out: DecodedMessage[] = new Array(complete)
   for (let i = 0; i < complete; i++) {

@@ -1,6 +1,21 @@
 // The native module, typed. Only lib/ talks to it; users import the facade.
+
+import type { DecodeFailure } from '../index'
+
+/**
+ * Entry points exported as plain Node-API callbacks (crates/node/src/raw.rs), which napi's
+ * type generation does not see: their types are declared here.
+ */
+interface PlainCallbacks {
+  /** Decodes onto the attached tape; see crates/node/src/codec.rs. */
+  decodeTape(input: Uint8Array, poolOffset: number): string | DecodeFailure | undefined
+  resumeTape(poolOffset: number): string | DecodeFailure | undefined
+  /** Encodes `count` messages from the attached tape; the length, or minus the length needed. */
+  encodeTape(count: number, strs: string): number
+}
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const native: typeof import('../index') = require('../index.js')
+const native: typeof import('../index') & PlainCallbacks = require('../index.js')
 
 export default native
-export type { DecodeFailure } from '../index'
+export type { DecodeFailure }

@@ -3,12 +3,14 @@
 use std::cell::RefCell;
 
 use napi::bindgen_prelude::*;
+use napi::sys;
 use napi_derive::napi;
 use sandesh::tape::{TapeReader, TapeWriter};
 use sandesh::{DecodeError, FieldRef, Reader};
 use vrouter_proto::messages::{Message, MESSAGES};
 
 use crate::columns::{pin_i32, pin_i64, pin_u8, Column};
+use crate::raw;
 
 /// Slots at the start of the decode int column that describe the call's outcome.
 const HEADER: usize = 8;
@@ -40,6 +42,8 @@ thread_local! {
     /// Reused between calls so that decoding allocates nothing it does not hand over.
     static TAPE: RefCell<TapeWriter> = RefCell::new(TapeWriter::default());
     static ENCODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The strings argument of the last `encodeTape`, reused.
+    static STRS: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
     /// The failure that ended the last decode, reported once its tape has been copied out.
     static PENDING_ERROR: RefCell<Option<DecodeError>> = const { RefCell::new(None) };
 }
@@ -61,9 +65,6 @@ pub fn attach_decode_tape(env: &Env, ints: Int32ArraySlice, wides: BigInt64Array
     Ok(())
 }
 
-/// What `decodeTape` returns besides the columns: the batch's strings, or an error.
-pub type DecodeExtra = Option<Either<String, DecodeFailure>>;
-
 /// A decode failure after some whole messages (their count is the status).
 #[napi(object, object_to_js = true, object_from_js = false)]
 pub struct DecodeFailure {
@@ -76,16 +77,47 @@ pub struct DecodeFailure {
     pub strings: String,
 }
 
-/// Decodes every message of `input` onto the attached columns, byte lists into the pool from
-/// `pool_offset` on. The header's status is the number of messages, `GROW` (needed lengths
-/// follow in the header: attach larger columns, then call `resumeTape`), or `-1 - n` after a
-/// failure following `n` whole messages. Returns the batch's strings (one string, cut by the
-/// lengths on the tape) or the failure.
-#[napi]
-pub fn decode_tape(input: Uint8ArraySlice, pool_offset: u32) -> Result<DecodeExtra> {
+/// `decodeTape(input, poolOffset)`: decodes every message of `input` onto the attached
+/// columns, byte lists into the pool from `poolOffset` on. The header's status is the number
+/// of messages, `GROW` (needed lengths follow in the header: attach larger columns, then call
+/// `resumeTape`), or `-1 - n` after a failure following `n` whole messages. Returns the batch's
+/// strings (one string, cut by the lengths on the tape), the failure, or null.
+unsafe extern "C" fn decode_tape(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        raw::call::<2>(env, info, |env, args| {
+            let input = raw::bytes(env, args[0])?;
+            let pool_offset = raw::u32_arg(env, args[1])?;
+            decode_to_tape(input);
+            emitted(env, pool_offset)
+        })
+    }
+}
+
+/// `resumeTape(poolOffset)`: copies the tape of the last `decodeTape` onto the attached columns
+/// (after a `GROW` and larger columns); returns as `decodeTape` does.
+unsafe extern "C" fn resume_tape(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        raw::call::<1>(env, info, |env, args| {
+            let pool_offset = raw::u32_arg(env, args[0])?;
+            emitted(env, pool_offset)
+        })
+    }
+}
+
+/// Emits the tape and returns what JavaScript gets besides the columns: the strings, the
+/// failure, or null.
+fn emitted(env: sys::napi_env, pool_offset: u32) -> std::result::Result<sys::napi_value, String> {
+    match emit_tape(pool_offset)? {
+        Some(failure) => raw::to_js(env, failure),
+        // Created straight from the tape's buffer, which stays allocated for the next decode.
+        None => TAPE.with_borrow(|tape| if tape.strs.is_empty() { raw::to_js(env, ()) } else { raw::to_js(env, tape.strs.as_str()) }),
+    }
+}
+
+fn decode_to_tape(input: &[u8]) {
     TAPE.with_borrow_mut(|tape| {
         tape.clear();
-        let mut r = Reader::new(&input);
+        let mut r = Reader::new(input);
         let mut error = None;
         while !r.is_empty() {
             // On failure the tape keeps only the whole messages before it.
@@ -96,14 +128,13 @@ pub fn decode_tape(input: Uint8ArraySlice, pool_offset: u32) -> Result<DecodeExt
         }
         PENDING_ERROR.set(error);
     });
-    resume_tape(pool_offset)
 }
 
-/// Copies the tape of the last `decodeTape` onto the attached columns (after a `GROW`).
-#[napi]
-pub fn resume_tape(pool_offset: u32) -> Result<DecodeExtra> {
+/// Copies the last decoded tape onto the attached columns, or asks for larger ones; returns
+/// the failure that ended it, if any.
+fn emit_tape(pool_offset: u32) -> std::result::Result<Option<DecodeFailure>, String> {
     DECODE.with_borrow_mut(|cols| {
-        let cols = cols.as_mut().ok_or_else(|| Error::new(Status::GenericFailure, "decode tape not attached"))?;
+        let cols = cols.as_mut().ok_or("decode tape not attached")?;
         TAPE.with_borrow_mut(|tape| {
             let ints = cols.ints.as_mut_slice();
             let (header, body) = ints.split_at_mut(HEADER);
@@ -121,15 +152,14 @@ pub fn resume_tape(pool_offset: u32) -> Result<DecodeExtra> {
             pool[..tape.bytes.len()].copy_from_slice(&tape.bytes);
             header[H_POOL_USED] = tape.bytes.len() as i32;
             let count = tape.count as i32;
-            let strings = std::mem::take(&mut tape.strs);
             Ok(match PENDING_ERROR.take() {
                 None => {
                     header[H_STATUS] = count;
-                    (!strings.is_empty()).then_some(Either::A(strings))
+                    None
                 }
                 Some(e) => {
                     header[H_STATUS] = -1 - count;
-                    Some(Either::B(failure(&e, strings)))
+                    Some(failure(&e, tape.strs.clone()))
                 }
             })
         })
@@ -169,18 +199,29 @@ pub fn attach_encode_tape(
     Ok(())
 }
 
-/// Encodes `count` messages from the attached tape (strings: `strs`) into the attached output,
-/// back to back. Returns the length, or minus the length needed if the output is too small.
-#[napi]
-pub fn encode_tape(count: u32, strs: Utf16String) -> Result<i64> {
+/// `encodeTape(count, strs)`: encodes `count` messages from the attached tape (strings: `strs`)
+/// into the attached output, back to back. Returns the length, or minus the length needed if
+/// the output is too small.
+unsafe extern "C" fn encode_tape(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        raw::call::<2>(env, info, |env, args| {
+            let count = raw::u32_arg(env, args[0])?;
+            STRS.with_borrow_mut(|strs| {
+                raw::utf16_into(env, args[1], strs)?;
+                raw::to_js(env, encode_from_tape(count, strs)? as f64)
+            })
+        })
+    }
+}
+
+fn encode_from_tape(count: u32, strs: &[u16]) -> std::result::Result<i64, String> {
     ENCODE.with_borrow_mut(|cols| {
-        let cols = cols.as_mut().ok_or_else(|| Error::new(Status::GenericFailure, "encode tape not attached"))?;
+        let cols = cols.as_mut().ok_or("encode tape not attached")?;
         ENCODED.with_borrow_mut(|w| {
             w.clear();
-            let mut t = TapeReader::new(cols.ints.as_slice(), cols.wides.as_slice(), &strs, cols.bytes.as_slice());
+            let mut t = TapeReader::new(cols.ints.as_slice(), cols.wides.as_slice(), strs, cols.bytes.as_slice());
             for _ in 0..count {
-                let m = Message::read_tape(&mut t).map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
-                m.encode(w);
+                Message::read_tape(&mut t).map_err(|e| e.to_string())?.encode(w);
             }
             let out = cols.out.as_mut_slice();
             if w.len() > out.len() {
@@ -190,4 +231,15 @@ pub fn encode_tape(count: u32, strs: Utf16String) -> Result<i64> {
             Ok(w.len() as i64)
         })
     })
+}
+
+/// Exports the plain callbacks (see `raw`): the per-message entry points.
+#[napi(module_exports)]
+pub fn export_codec(exports: Object, env: Env) -> Result<()> {
+    unsafe {
+        raw::export(env.raw(), exports.raw(), c"decodeTape", decode_tape)?;
+        raw::export(env.raw(), exports.raw(), c"resumeTape", resume_tape)?;
+        raw::export(env.raw(), exports.raw(), c"encodeTape", encode_tape)?;
+    }
+    Ok(())
 }

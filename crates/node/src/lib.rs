@@ -9,3 +9,4 @@
 mod codec;
 mod columns;
 mod netlink;
+mod raw;
