@@ -1,0 +1,44 @@
+// The `vrouter-io` command, run as a user runs it (a separate process).
+
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+import test from 'ava'
+
+const run = async (...args: string[]) => {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'lib', 'cli.ts'), ...args])
+    return { code: 0, stdout, stderr: '' }
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string }
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
+  }
+}
+
+test('encode prints vRouter bytes; decode reads them back', async (t) => {
+  const enc = await run('encode', 'vr_mpls_req', '{"h_op": 3, "mr_marker": -1}')
+  t.is(enc.stdout.trim(), '0000000b76725f6d706c735f7265710800010000000308000200000000060003000008000400000000080005ffffffff00')
+  const dec = await run('decode', enc.stdout.trim())
+  t.deepEqual(JSON.parse(dec.stdout), [{ name: 'vr_mpls_req', fields: { h_op: 3, mr_label: 0, mr_rid: 0, mr_nhid: 0, mr_marker: -1 } }])
+})
+
+test('frames takes a captured request apart', async (t) => {
+  const frame = '4900000000000100000000000000000001000000350001000000000b76725f6d706c735f7265710800010000000308000200000000060003000008000400000000080005ffffffff00'
+  const out = JSON.parse((await run('frames', frame, '--request')).stdout)
+  t.is(out[0].length, 73)
+  t.is(out[0].messages[0].name, 'vr_mpls_req')
+})
+
+test('help, unknown commands and bad input exit with the right codes', async (t) => {
+  t.regex((await run('--help')).stdout, /decode.*\n.*encode/s)
+  t.regex((await run('encode', '--help')).stdout, /usage: vrouter-io encode/)
+  const unknown = await run('nonsense')
+  t.is(unknown.code, 2)
+  t.regex(unknown.stderr, /unknown command/)
+  const bad = await run('decode', 'zz')
+  t.is(bad.code, 1)
+  t.regex(bad.stderr, /expected hex/)
+  const badField = await run('encode', 'vr_mpls_req', '{"nope": 1}')
+  t.regex(badField.stderr, /vr_mpls_req has no field nope/)
+})
