@@ -1,0 +1,78 @@
+//! One ksync connection: netlink frames in, the datapath's answers framed in the dialect out.
+
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex};
+
+use vrouter_proto::netlink::{parse_request, Dialect, ReplyWriter, StreamReassembler};
+
+use crate::Datapath;
+
+/// Requests longer than the agent ever sends (it stays under 4096 bytes) are still taken, as
+/// DPDK vRouter grows its buffer for them; past this a stream is not ksync.
+const MAX_REQUEST_LEN: usize = 1 << 20;
+
+/// Serves ksync connections against one shared datapath.
+#[derive(Clone)]
+pub struct KsyncService {
+    dialect: Dialect,
+    datapath: Arc<Mutex<Datapath>>,
+}
+
+impl KsyncService {
+    pub fn new(dialect: Dialect, datapath: Arc<Mutex<Datapath>>) -> Self {
+        KsyncService { dialect, datapath }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn datapath(&self) -> &Arc<Mutex<Datapath>> {
+        &self.datapath
+    }
+
+    /// Serves one connection until the peer closes it (Ok) or sends bytes that cannot be cut
+    /// into frames (an error: a byte stream with a bad length cannot be resynchronised, so
+    /// the connection is dropped, as vRouter drops it). Replies to each request frame are
+    /// written whole, in one write.
+    pub fn serve<S: Read + Write>(&self, mut stream: S) -> io::Result<()> {
+        let mut frames = StreamReassembler::with_max_frame_len(MAX_REQUEST_LEN);
+        let mut out = Vec::with_capacity(8192);
+        loop {
+            let n = stream.read(frames.spare(4096))?;
+            if n == 0 {
+                return Ok(());
+            }
+            frames.commit(n);
+            out.clear();
+            loop {
+                match frames.pop() {
+                    Ok(Some(frame)) => self.answer(frame, &mut out),
+                    Ok(None) => break,
+                    Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+                }
+            }
+            if !out.is_empty() {
+                stream.write_all(&out)?;
+            }
+        }
+    }
+
+    /// Appends the reply frames for one request frame.
+    pub fn answer(&self, frame: &[u8], out: &mut Vec<u8>) {
+        let request = match parse_request(frame) {
+            Ok(r) => r,
+            // A frame whose generic-netlink parts do not check out: the kernel's netlink
+            // layer would refuse it and DPDK would read garbage; either way no answer.
+            Err(_) => return,
+        };
+        let responses = self.datapath.lock().unwrap_or_else(|p| p.into_inner()).handle(request.payload);
+        if responses.is_empty() {
+            return;
+        }
+        let writer = ReplyWriter::for_request(self.dialect, &request);
+        writer
+            .write_response(out, responses.buffers())
+            .expect("response buffers stay within a netlink message");
+    }
+}
