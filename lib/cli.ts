@@ -3,8 +3,9 @@
 
 import { codecCommands } from './cli/codec'
 import type { Command } from './cli/command'
+import { simCommand } from './cli/sim'
 
-const commands: Command[] = [...codecCommands]
+const commands: Command[] = [...codecCommands, simCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

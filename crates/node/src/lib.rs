@@ -10,3 +10,5 @@ mod codec;
 mod columns;
 mod netlink;
 mod raw;
+#[cfg(unix)]
+mod sim;
