@@ -6,8 +6,24 @@ import { messageNames, tapeReaders, tapeWriters, type DecodedMessage, type Messa
 import native, { type DecodeFailure } from './native'
 import { GROW, H_STATUS, TapeReader, TapeWriter } from './tape'
 
-/** A message to encode; absent fields take their defaults (0, empty string, empty list). */
-export type MessageInput = { [K in MessageName]: { name: K; fields?: Partial<Messages[K]> } }[MessageName]
+/**
+ * Fields to encode: any subset (absent ones take their defaults: 0, empty string, empty list).
+ * 64-bit fields also take safe-integer numbers, byte lists also plain arrays of octets.
+ */
+export type FieldsInput<T> = {
+  [F in keyof T]?: T[F] extends bigint
+    ? bigint | number
+    : T[F] extends bigint[]
+      ? readonly (bigint | number)[]
+      : T[F] extends Uint8Array
+        ? Uint8Array | readonly number[]
+        : T[F] extends number[]
+          ? readonly number[]
+          : T[F]
+}
+
+/** A message to encode. */
+export type MessageInput = { [K in MessageName]: { name: K; fields?: FieldsInput<Messages[K]> } }[MessageName]
 
 const reader = new TapeReader()
 const writer = new TapeWriter()
@@ -64,7 +80,7 @@ export function decode(bytes: Uint8Array): DecodedMessage[] {
  * Encodes one message exactly as vRouter's encoder does: its name, every field of the schema
  * in declaration order (absent ones at their defaults), the stop byte.
  */
-export function encode<K extends MessageName>(name: K, fields: Partial<Messages[K]> = {}): Uint8Array {
+export function encode<K extends MessageName>(name: K, fields: FieldsInput<Messages[K]> = {}): Uint8Array {
   writer.reset()
   put(name, fields)
   return finish()

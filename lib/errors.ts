@@ -24,3 +24,18 @@ export class ProtocolError extends Error {
     this.decoded = details.decoded ?? []
   }
 }
+
+/** A channel to the forwarding engine failed: the endpoint is missing or refused, the peer closed, a timeout. */
+export class TransportError extends Error {
+  override name = 'TransportError' as const
+  /** Stable machine-readable code, e.g. `ERR_TIMEOUT`, `ERR_PEER_CLOSED`, `ERR_ENDPOINT_NOT_FOUND`. */
+  readonly code: string
+  /** The endpoint string the channel was opened with. */
+  readonly endpoint: string
+
+  constructor(message: string, details: { code: string; endpoint: string }) {
+    super(message)
+    this.code = details.code
+    this.endpoint = details.endpoint
+  }
+}

@@ -21,7 +21,8 @@ const wideOf: Record<string, fc.Arbitrary<bigint>> = {
 function valueOf(f: FieldSchema): fc.Arbitrary<unknown> {
   if (f.type === 'list') {
     if (f.elem === 'byte') return fc.uint8Array({ maxLength: 20 })
-    return fc.array(f.elem === 'i64' || f.elem === 'u64' ? wideOf[f.elem] : intOf[f.elem!], { maxLength: 6 })
+    const elem: fc.Arbitrary<unknown> = f.elem === 'i64' || f.elem === 'u64' ? wideOf[f.elem] : intOf[f.elem!]
+    return fc.array(elem, { maxLength: 6 })
   }
   if (f.type === 'string') return fc.string({ unit: 'grapheme', maxLength: 12 })
   if (f.type === 'bool') return fc.boolean()

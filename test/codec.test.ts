@@ -78,7 +78,7 @@ test('bad field values are rejected with the message and field named', (t) => {
   t.throws(() => encode('vr_interface_req', { vifr_ibytes: 2n ** 64n }), { instanceOf: RangeError, message: /vifr_ibytes/ })
   t.throws(() => encode('vr_interface_req', { vifr_ibytes: 0.5 as never }), { instanceOf: RangeError })
   t.throws(() => encode('vr_interface_req', { vifr_hw_queues: 5 as never }), { instanceOf: TypeError, message: /an array/ })
-  t.throws(() => encode('vr_nonsense' as never, {}), { instanceOf: TypeError, message: /unknown Sandesh message/ })
+  t.throws(() => encode('vr_nonsense' as never, {} as never), { instanceOf: TypeError, message: /unknown Sandesh message/ })
 })
 
 test('malformed input is a ProtocolError naming message, field and offset; never a crash', (t) => {

@@ -31,10 +31,12 @@ export const simCommand: Command = {
     const tcp = option(args, '--tcp')
     const sim = await Simulator.start({ dir: option(args, '--dir'), dialect, tcpPort: tcp === undefined ? undefined : Number(tcp) })
     // Listen for the stop signals before saying where we serve: whoever reads that may stop us at once.
+    // The simulator's threads do not keep Node running (an embedded one must not); here a timer does.
+    const keepAlive = setInterval(() => {}, 2 ** 30)
     const stopped = new Promise<void>((resolve) => {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)
-    })
+    }).finally(() => clearInterval(keepAlive))
     console.log(`vrouter-io sim (${dialect} framing)`)
     console.log(`  ksync  ${sim.ksync}`)
     if (sim.ksyncTcp) console.log(`  ksync  ${sim.ksyncTcp}`)

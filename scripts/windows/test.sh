@@ -3,13 +3,15 @@
 #   1. scripts/windows/setup.sh (fast when already done);
 #   2. `cargo test --target x86_64-pc-windows-gnu` per package, test binaries run under Wine (headless);
 #   3. `cargo check --target x86_64-pc-windows-msvc --lib --tests` per package (msvc cannot link here);
+#   4. scripts/windows/node-smoke.sh: the Node module built for windows-gnu, loaded by node.exe under Wine;
 # then prints one summary line and exits non-zero if anything failed.
 #
 # Usage: scripts/windows/test.sh [PACKAGE...] [-- TEST-BINARY-ARGS...]
 #   PACKAGEs default to $WINDOWS_TEST_PACKAGES, else "sandesh vrouter-proto vrouter-io" (the crates meant to run
 #   on Windows). Pass the list explicitly to leave out a crate that is mid-edit.
 # Environment: WINDOWS_TEST_PACKAGES (space or comma separated), WINDOWS_WORKSPACE (workspace root, default the
-#   repository), WINDOWS_SKIP_SETUP=1 (do not run setup.sh), WINDOWS_SKIP_MSVC=1 (skip step 3).
+#   repository), WINDOWS_SKIP_SETUP=1 (do not run setup.sh), WINDOWS_SKIP_MSVC=1 (skip step 3),
+#   WINDOWS_SKIP_NODE=1 (skip step 4).
 # Builds go to <workspace>/target/windows so the Linux build cache is never invalidated.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -19,7 +21,7 @@ test_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--) shift; test_args=("$@"); break ;;
-	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
 	*) packages+=("$1"); shift ;;
 	esac
 done
@@ -72,6 +74,19 @@ if [ "${WINDOWS_SKIP_MSVC:-0}" != 1 ]; then
 			record "msvc-check:$p" FAILED
 		fi
 	done
+fi
+
+if [ "${WINDOWS_SKIP_NODE:-0}" != 1 ]; then
+	# Its own build settings (and the repository's dist/), so it runs from the repository with setup already done.
+	smoke_log="$REPO_ROOT/target/windows/node-smoke.log"
+	mkdir -p "$(dirname "$smoke_log")"
+	if (cd "$REPO_ROOT" && WINDOWS_SKIP_SETUP=1 "$WIN_SCRIPTS_DIR/node-smoke.sh" >"$smoke_log" 2>&1 </dev/null); then
+		record node-smoke ok
+	else
+		record node-smoke FAILED
+		grep -v '^windows node smoke: ' "$smoke_log" | tail -n 40 >&2
+	fi
+	grep '^windows node smoke: ' "$smoke_log" || echo "windows node smoke: no verdict (see $smoke_log)"
 fi
 
 verdict=PASS

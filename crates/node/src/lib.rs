@@ -8,6 +8,7 @@
 
 mod codec;
 mod columns;
+mod exchange;
 mod netlink;
 mod raw;
 #[cfg(unix)]

@@ -1,0 +1,110 @@
+'use strict'
+// The Windows smoke test of the Node module, run by node.exe under Wine (scripts/windows/node-smoke.sh copies it
+// beside index.js, dist/ and vrouter-io.win32-x64-gnu.node):
+//   1. encode -> decode of a vr_interface_req gives back its fields;
+//   2. exchange() over a named pipe that this process serves with node:net (Node's own pipe server, so the addon's
+//      overlapped client meets an independent implementation), answered as the Windows driver frames replies; and
+//      over a pipe nobody serves (ERR_ENDPOINT_NOT_FOUND).
+// Prints one line, "windows node smoke: <node.exe> <version>: PASS (…)" or "… FAIL (<reason>)", and exits 1 on failure.
+
+const assert = require('node:assert/strict')
+const net = require('node:net')
+
+/** The facade, loaded in main() so that a native module that fails to load is reported like any failure. */
+let vr
+
+const SUMMARY = 'encode/decode, named-pipe exchange'
+
+function encodeDecode() {
+  const fields = {
+    h_op: vr.SandeshOp.ADD,
+    vifr_idx: 3,
+    vifr_type: vr.VifType.VIRTUAL,
+    vifr_name: 'tap3',
+    vifr_mtu: 1500,
+    vifr_ibytes: 1n << 40n,
+    vifr_mac: Uint8Array.of(0x02, 0, 0, 0, 0, 3),
+  }
+  const [message, ...rest] = vr.decode(vr.encode('vr_interface_req', fields))
+  assert.equal(rest.length, 0, 'one message decoded')
+  assert.equal(message.name, 'vr_interface_req')
+  for (const [name, value] of Object.entries(fields)) {
+    assert.deepEqual(message.fields[name], value, `field ${name}`)
+  }
+}
+
+/** Answers each complete request frame with a vr_response and the interface, framed as the Windows driver does. */
+function answer(socket) {
+  let pending = Buffer.alloc(0)
+  socket.on('error', () => {})
+  socket.on('data', (chunk) => {
+    pending = Buffer.concat([pending, chunk])
+    while (pending.length >= 16 && pending.readUInt32LE(0) <= pending.length) {
+      const length = Math.max(16, pending.readUInt32LE(0))
+      const [request] = vr.parseFrames(pending.subarray(0, length), 'request')
+      pending = pending.subarray(length)
+      const [asked] = vr.decode(request.payload)
+      const parts = [
+        vr.encode('vr_response', { h_op: vr.SandeshOp.RESPONSE, resp_code: 0 }),
+        vr.encode('vr_interface_req', { vifr_idx: asked.fields.vifr_idx, vifr_name: 'tap3', vifr_ibytes: 12345n }),
+      ]
+      socket.write(vr.frameReplies(parts, { dialect: 'windows', familyId: request.type, seq: request.seq }))
+    }
+  })
+}
+
+async function pipeExchange() {
+  const pipe = `\\\\.\\pipe\\vrouter-io-smoke-${process.pid}`
+  const server = net.createServer(answer)
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(pipe, resolve)
+  })
+  try {
+    const get = vr.encode('vr_interface_req', { h_op: vr.SandeshOp.GET, vifr_idx: 3 })
+    const request = vr.frameRequest(get, { familyId: vr.FamilyId.WINDOWS, seq: 77 })
+    const replies = await vr.exchange(pipe, request, { timeoutMs: 30_000 })
+    const frames = vr.parseFrames(replies)
+    assert.deepEqual(
+      frames.map((f) => [f.kind, f.seq, f.multi]),
+      [
+        ['sandesh', 77, true],
+        ['sandesh', 77, true],
+        ['done', 77, false],
+      ],
+    )
+    assert.deepEqual(vr.decode(frames[0].payload)[0].fields.resp_code, 0)
+    const [iface] = vr.decode(frames[1].payload)
+    assert.equal(iface.name, 'vr_interface_req')
+    assert.equal(iface.fields.vifr_idx, 3)
+    assert.equal(iface.fields.vifr_name, 'tap3')
+    assert.equal(iface.fields.vifr_ibytes, 12345n)
+  } finally {
+    server.close()
+  }
+  // And a pipe nobody serves: the Win32 error must reach JavaScript classified.
+  const missing = await vr.exchange(`${pipe}-missing`, vr.frameRequest(vr.encode('vrouter_ops', {}), { familyId: 1, seq: 1 })).then(
+    () => undefined,
+    (e) => e,
+  )
+  assert.ok(missing instanceof vr.TransportError, `a missing pipe gives a TransportError, got ${missing}`)
+  assert.equal(missing.code, 'ERR_ENDPOINT_NOT_FOUND')
+}
+
+async function main() {
+  const who = `windows node smoke: ${process.execPath} ${process.version}`
+  try {
+    vr = require('./dist/index.js')
+    encodeDecode()
+    await pipeExchange()
+  } catch (e) {
+    const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 400)
+    console.log(`${who}: FAIL (${reason})`)
+    if (e instanceof Error) console.log(e.stack)
+    process.exitCode = 1
+    return
+  }
+  console.log(`${who}: PASS (${SUMMARY})`)
+}
+
+main()
