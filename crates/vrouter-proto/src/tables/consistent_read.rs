@@ -1,0 +1,173 @@
+//! Copying one entry out of a live table and knowing whether the copy is whole (PROTOCOL.md §7.5).
+//!
+//! vRouter's tables have no sequence lock. What the agent does (TFC ksync_flow_memory.cc) is an
+//! optimistic double check: copy, then look again at the fields that identify the entry (in-use
+//! flags, gen id, key) and trust the copy only if they did not move. The same is done here. A
+//! change in the identifying fields between copy and re-check means the slot was released or
+//! reused while being copied: the caller retries a few times or skips the entry. Counters are not
+//! part of the check: they change all the time and a copy holds some recent value of them
+//! (possibly with a low part that wrapped before its overflow part caught up).
+
+use std::fmt;
+
+use super::bridge_entry::{BridgeEntryRef, BE_FLAGS, BE_KEY};
+use super::bridge_key::BRIDGE_KEY_LEN;
+use super::flow_entry::FlowEntryRef;
+use super::flow_key::FLOW_KEY_REGION;
+use super::flow_layout::{FlowLayout, FE_GEN_ID, FE_KEY};
+use super::geometry::{BRIDGE_ENTRY_SIZE, FLOW_ENTRY_SIZE};
+use super::hentry::HENTRY_FLAGS;
+use super::memory::TableBytes;
+
+const FLOW_SIZE: usize = FLOW_ENTRY_SIZE as usize;
+const BRIDGE_SIZE: usize = BRIDGE_ENTRY_SIZE as usize;
+
+/// Why no copy was returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The table is too short to hold entry `index`.
+    OutOfRange {
+        /// The index asked for.
+        index: u32,
+    },
+    /// The entry's identity (flags, gen id or key) changed while it was copied: retry or skip.
+    Torn {
+        /// The index asked for.
+        index: u32,
+    },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OutOfRange { index } => write!(f, "entry {index} is past the end of the table"),
+            Self::Torn { index } => write!(f, "entry {index} changed while it was read"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// A private copy of one flow entry, consistent in its identity.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FlowEntryCopy {
+    index: u32,
+    layout: FlowLayout,
+    bytes: [u8; FLOW_SIZE],
+}
+
+impl FlowEntryCopy {
+    /// The index it was copied from.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// Its 256 bytes.
+    pub fn bytes(&self) -> &[u8; FLOW_SIZE] {
+        &self.bytes
+    }
+
+    /// A view of the copy.
+    pub fn view(&self) -> FlowEntryRef<'_> {
+        // 256 bytes always hold one entry.
+        FlowEntryRef::at(&self.bytes[..], 0, self.layout).expect("a copy holds one whole entry")
+    }
+}
+
+impl fmt::Debug for FlowEntryCopy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowEntryCopy")
+            .field("index", &self.index)
+            .field("entry", &self.view())
+            .finish()
+    }
+}
+
+/// Copies flow entry `index` out of `table` and checks the copy against the live entry.
+///
+/// The copy is returned whatever the entry's state (a released entry copies fine); check
+/// [`FlowEntryRef::is_live`] on it. Over a private `[u8]` the check always passes.
+pub fn read_flow_entry<B: TableBytes + ?Sized>(
+    table: &B,
+    layout: FlowLayout,
+    index: u32,
+) -> Result<FlowEntryCopy, ReadError> {
+    let entry = FlowEntryRef::new(table, layout, index).ok_or(ReadError::OutOfRange { index })?;
+    let base = index as usize * FLOW_SIZE;
+    let mut bytes = [0u8; FLOW_SIZE];
+    table.read_into(base, &mut bytes);
+    // The re-check must read after the copy, not be hoisted before it.
+    table.acquire_fence();
+
+    let flags = layout.offsets().flags;
+    let same = table.read_u8(base + HENTRY_FLAGS) == bytes[HENTRY_FLAGS]
+        && entry.flags().to_le_bytes() == bytes[flags..flags + 2]
+        && table.read_array::<{ FLOW_KEY_REGION + 1 }>(base + FE_KEY)[..]
+            == bytes[FE_KEY..=FE_GEN_ID];
+    if same {
+        Ok(FlowEntryCopy {
+            index,
+            layout,
+            bytes,
+        })
+    } else {
+        Err(ReadError::Torn { index })
+    }
+}
+
+/// A private copy of one bridge entry, consistent in its identity.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BridgeEntryCopy {
+    index: u32,
+    bytes: [u8; BRIDGE_SIZE],
+}
+
+impl BridgeEntryCopy {
+    /// The index it was copied from.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// Its 64 bytes.
+    pub fn bytes(&self) -> &[u8; BRIDGE_SIZE] {
+        &self.bytes
+    }
+
+    /// A view of the copy.
+    pub fn view(&self) -> BridgeEntryRef<'_> {
+        BridgeEntryRef::at(&self.bytes[..], 0).expect("a copy holds one whole entry")
+    }
+}
+
+impl fmt::Debug for BridgeEntryCopy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BridgeEntryCopy")
+            .field("index", &self.index)
+            .field("entry", &self.view())
+            .finish()
+    }
+}
+
+/// Copies bridge entry `index` out of `table` and checks the copy's flags and key against the
+/// live entry.
+pub fn read_bridge_entry<B: TableBytes + ?Sized>(
+    table: &B,
+    index: u32,
+) -> Result<BridgeEntryCopy, ReadError> {
+    BridgeEntryRef::new(table, index).ok_or(ReadError::OutOfRange { index })?;
+    let base = index as usize * BRIDGE_SIZE;
+    let mut bytes = [0u8; BRIDGE_SIZE];
+    table.read_into(base, &mut bytes);
+    table.acquire_fence();
+
+    let same = table.read_u8(base + HENTRY_FLAGS) == bytes[HENTRY_FLAGS]
+        && table.read_array::<BRIDGE_KEY_LEN>(base + BE_KEY)[..]
+            == bytes[BE_KEY..BE_KEY + BRIDGE_KEY_LEN]
+        && table.read_array::<2>(base + BE_FLAGS)[..] == bytes[BE_FLAGS..BE_FLAGS + 2];
+    if same {
+        Ok(BridgeEntryCopy { index, bytes })
+    } else {
+        Err(ReadError::Torn { index })
+    }
+}

@@ -1,0 +1,228 @@
+//! How the table code reaches the bytes of a table: plain slices, or memory that another process
+//! (or thread) writes while we read.
+//!
+//! # Why not just `&[u8]`
+//!
+//! A Rust `&[u8]` promises that nobody changes the bytes while the reference lives. A table mapped
+//! from vRouter (or from the simulator in another thread) breaks that promise: the datapath writes
+//! entries at any time, and a `&[u8]` over such a mapping is undefined behaviour however careful
+//! the reads are. `ptr::read_volatile` does not help: Rust treats racing volatile accesses like
+//! any other data race.
+//!
+//! So every reader in [`tables`](super) is generic over [`TableBytes`], implemented for two
+//! shapes:
+//!
+//! - `[u8]`: a buffer this process owns and nobody else writes (a copy, a test fixture, a file
+//!   read into memory). Reads are plain copies.
+//! - `[AtomicU8]`: live shared memory. Every byte is read with a relaxed atomic load, which is
+//!   defined behaviour whatever the other side writes concurrently: at worst a reader sees stale
+//!   or torn *values*, which [`read_flow_entry`](super::read_flow_entry) and the lookups are
+//!   written to tolerate. A mapping becomes such a slice through [`shared_bytes`], the one
+//!   `unsafe` step, taken by the I/O crate that owns the mapping. Byte-sized relaxed loads are
+//!   also sound on read-only (`PROT_READ`) mappings, which is how tables are mapped.
+//!
+//! Writers go through [`TableSink`], implemented for `&mut [u8]` (exclusive buffer) and
+//! `&[AtomicU8]` (shared memory that readers in this process may be reading at the same time).
+
+use std::sync::atomic::{fence, AtomicU8, Ordering};
+
+/// Read access to the bytes of a table (or of one entry).
+///
+/// Offsets are absolute within the slice; reading past the end panics, so callers check ranges
+/// first (every reader in this module does, against the table's length).
+pub trait TableBytes {
+    /// Bytes available.
+    fn byte_len(&self) -> usize;
+
+    /// Copies `dst.len()` bytes starting at `offset` into `dst`.
+    ///
+    /// # Panics
+    ///
+    /// If `offset + dst.len()` is past [`byte_len`](Self::byte_len).
+    fn read_into(&self, offset: usize, dst: &mut [u8]);
+
+    /// Orders the loads before this call ahead of the loads after it. A no-op for memory nobody
+    /// else writes; an acquire fence for shared memory, so that a re-validation really happens
+    /// after the copy it validates.
+    fn acquire_fence(&self) {}
+
+    /// `N` bytes at `offset`.
+    fn read_array<const N: usize>(&self, offset: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        self.read_into(offset, &mut out);
+        out
+    }
+
+    /// One byte at `offset`.
+    fn read_u8(&self, offset: usize) -> u8 {
+        self.read_array::<1>(offset)[0]
+    }
+
+    /// A little-endian (x86 host order) `u16` at `offset`.
+    fn read_u16_le(&self, offset: usize) -> u16 {
+        u16::from_le_bytes(self.read_array(offset))
+    }
+
+    /// A network-order `u16` at `offset` (flow-key ports).
+    fn read_u16_be(&self, offset: usize) -> u16 {
+        u16::from_be_bytes(self.read_array(offset))
+    }
+
+    /// A little-endian `u32` at `offset`.
+    fn read_u32_le(&self, offset: usize) -> u32 {
+        u32::from_le_bytes(self.read_array(offset))
+    }
+
+    /// A little-endian `u64` at `offset`.
+    fn read_u64_le(&self, offset: usize) -> u64 {
+        u64::from_le_bytes(self.read_array(offset))
+    }
+}
+
+impl TableBytes for [u8] {
+    #[inline]
+    fn byte_len(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn read_into(&self, offset: usize, dst: &mut [u8]) {
+        dst.copy_from_slice(&self[offset..offset + dst.len()]);
+    }
+}
+
+impl TableBytes for [AtomicU8] {
+    #[inline]
+    fn byte_len(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn read_into(&self, offset: usize, dst: &mut [u8]) {
+        // Byte loads only: wider atomic loads over memory that others access with other sizes are
+        // not something Rust's memory model blesses, and bytes are what the layout needs anyway.
+        let src = &self[offset..offset + dst.len()];
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = s.load(Ordering::Relaxed);
+        }
+    }
+
+    fn acquire_fence(&self) {
+        fence(Ordering::Acquire);
+    }
+}
+
+/// Views `len` bytes of shared memory at `ptr` as a slice of atomics, the form the table readers
+/// accept for memory that changes under them.
+///
+/// # Safety
+///
+/// - `ptr` is valid for reads of `len` bytes for all of `'a` (the mapping stays mapped), and
+///   `len <= isize::MAX`.
+/// - Within this process, nothing accesses those bytes during `'a` other than through atomic
+///   operations: no `&[u8]` or `&mut [u8]` is made over them. Writes from other processes (or
+///   through another `[AtomicU8]` view) are fine.
+pub unsafe fn shared_bytes<'a>(ptr: *const u8, len: usize) -> &'a [AtomicU8] {
+    // SAFETY: AtomicU8 has the size, alignment and bit validity of u8; the caller vouches for the
+    // range and for all in-process access being atomic (AtomicU8 is an UnsafeCell, so the shared
+    // reference does not promise immutability).
+    unsafe { std::slice::from_raw_parts(ptr.cast::<AtomicU8>(), len) }
+}
+
+/// Write access to a table, for the side that owns it (the simulator).
+///
+/// Implemented for `&mut [u8]` (a buffer only the writer touches) and for `&[AtomicU8]` (shared
+/// memory that readers may read concurrently; every byte is stored with a relaxed atomic store).
+pub trait TableSink {
+    /// The read view of the same bytes.
+    type Bytes: TableBytes + ?Sized;
+
+    /// The bytes, for reading back.
+    fn bytes(&self) -> &Self::Bytes;
+
+    /// Writes `src` at `offset`.
+    ///
+    /// # Panics
+    ///
+    /// If the range is past the end of the table.
+    fn write(&mut self, offset: usize, src: &[u8]);
+
+    /// Makes the writes before this call visible no later than the writes after it, to readers
+    /// that use [`TableBytes::acquire_fence`]. The writers call it before publishing an entry
+    /// (setting its flags) so that a reader who sees the flags also sees the contents.
+    fn release_fence(&self) {}
+}
+
+impl TableSink for &mut [u8] {
+    type Bytes = [u8];
+
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+
+    #[inline]
+    fn write(&mut self, offset: usize, src: &[u8]) {
+        self[offset..offset + src.len()].copy_from_slice(src);
+    }
+}
+
+impl TableSink for &[AtomicU8] {
+    type Bytes = [AtomicU8];
+
+    #[inline]
+    fn bytes(&self) -> &[AtomicU8] {
+        self
+    }
+
+    #[inline]
+    fn write(&mut self, offset: usize, src: &[u8]) {
+        for (d, s) in self[offset..offset + src.len()].iter().zip(src) {
+            d.store(*s, Ordering::Relaxed);
+        }
+    }
+
+    fn release_fence(&self) {
+        fence(Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_atomic_views_read_the_same_values() {
+        let plain: Vec<u8> = (0u8..16).collect();
+        let atomic: Vec<AtomicU8> = plain.iter().map(|&b| AtomicU8::new(b)).collect();
+        let a: &[AtomicU8] = &atomic;
+        assert_eq!(plain.read_u32_le(4), a.read_u32_le(4));
+        assert_eq!(plain.read_u16_be(2), 0x0203);
+        assert_eq!(
+            a.read_u64_le(8),
+            u64::from_le_bytes([8, 9, 10, 11, 12, 13, 14, 15])
+        );
+    }
+
+    #[test]
+    fn sinks_write_what_views_read() {
+        let mut buf = [0u8; 8];
+        let mut sink: &mut [u8] = &mut buf;
+        sink.write(2, &[0xaa, 0xbb]);
+        assert_eq!(sink.bytes().read_u16_le(2), 0xbbaa);
+
+        let atomic: Vec<AtomicU8> = (0..8).map(|_| AtomicU8::new(0)).collect();
+        let mut shared: &[AtomicU8] = &atomic;
+        shared.write(6, &[1, 2]);
+        shared.release_fence();
+        assert_eq!(atomic[7].load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn shared_bytes_views_a_buffer() {
+        let mut buf = [5u8, 6, 7];
+        // SAFETY: buf outlives the view and is accessed only through it meanwhile.
+        let view = unsafe { shared_bytes(buf.as_mut_ptr(), buf.len()) };
+        assert_eq!(view.read_u8(2), 7);
+    }
+}
