@@ -12,7 +12,7 @@ fn mpls(op: SandeshOp, label: i32, nh: i32) -> VrMplsReq {
 
 fn with_nexthop(id: u32) -> Datapath {
     let mut dp = Datapath::default();
-    dp.nexthops.insert(id, VrNexthopReq { nhr_id: id as i32, ..Default::default() });
+    assert_eq!(dp.add_nexthop(&VrNexthopReq { nhr_id: id as i32, ..Default::default() }), 0);
     dp
 }
 

@@ -14,7 +14,7 @@ use vrouter_sim::Datapath;
 
 fn datapath() -> Arc<Mutex<Datapath>> {
     let mut dp = Datapath::default();
-    dp.nexthops.insert(10, VrNexthopReq { nhr_id: 10, ..Default::default() });
+    assert_eq!(dp.add_nexthop(&VrNexthopReq { nhr_id: 10, ..Default::default() }), 0);
     Arc::new(Mutex::new(dp))
 }
 

@@ -1,25 +1,106 @@
 //! The forwarding engine's state, and the dispatch of each request message to its handler.
 
-use sandesh::Reader;
 use sandesh::MessageSet;
+use sandesh::Reader;
 use vrouter_proto::messages::Message;
 
+use super::drops::DropCounters;
 use super::errno::*;
-use super::{mpls, IndexTable, Limits, Responses};
+use super::interface::Vif;
+use super::nexthop::{Nexthop, DISCARD_NH};
+use super::{
+    drop_log, drop_stats, fc, hugepage, info, interface, mem_stats, mirror, mpls, nexthop, qos, vrf, vrf_assign,
+    vrf_stats, vrouter_ops, vxlan,
+};
+use super::{HostInterfaces, IndexTable, Knobs, Limits, PktDropLog, RefTable, Responses, VrfStats};
 
-/// What the simulated vRouter holds: every object table, with vRouter's limits.
-#[derive(Debug, Clone)]
+/// What the simulated vRouter holds: every object table, with vRouter's limits, plus the
+/// counters a traffic source adds to.
+///
+/// A new table (routes, flows, …) is a field here, a `dispatch` arm, a line in
+/// [`Datapath::reset`], and — if it points at nexthops — references taken with
+/// [`Datapath::nexthop_ref`] and given back with [`Datapath::put_nexthop`].
+#[derive(Debug)]
 pub struct Datapath {
+    /// Table sizes, reported by `vrouter_ops` GET.
     pub limits: Limits,
-    /// MPLS label → nexthop id.
-    pub mpls: IndexTable<u32>,
-    /// Nexthops by id, as last configured.
-    pub nexthops: IndexTable<vrouter_proto::messages::VrNexthopReq>,
+    /// The host interfaces vifs may attach to (default: any).
+    pub host_interfaces: HostInterfaces,
+    /// Interfaces by index.
+    pub interfaces: RefTable<Vif>,
+    /// Nexthops by id; id 0 is the discard nexthop vRouter starts with.
+    pub nexthops: RefTable<Nexthop>,
+    /// MPLS label → nexthop.
+    pub mpls: IndexTable<nexthop::NhRef>,
+    /// Mirror entries by index.
+    pub mirrors: IndexTable<mirror::Mirror>,
+    /// VRF entries by index.
+    pub vrfs: IndexTable<vrf::VrfEntry>,
+    /// VXLAN id → nexthop.
+    pub vxlan: vxlan::VxlanTable,
+    /// QoS maps by id.
+    pub qos_maps: IndexTable<qos::QosMap>,
+    /// Forwarding classes by id.
+    pub fc_maps: IndexTable<fc::ForwardingClass>,
+    /// Runtime parameters (`vrouter_ops` ADD).
+    pub knobs: Knobs,
+    /// Global drop counters (the simulator's one core).
+    pub drop_stats: DropCounters,
+    /// Per-VRF forwarding counters.
+    pub vrf_stats: VrfStats,
+    /// The packet drop log.
+    pub drop_log: PktDropLog,
+    /// PHYSICAL vifs in service (a HOST vif needs one per cross-connect).
+    pub(crate) phy_interfaces: u32,
+    /// The AGENT vif, once added.
+    pub(crate) agent_if: Option<u32>,
 }
 
 impl Datapath {
+    /// A fresh datapath: empty tables except the discard nexthop 0, default parameters.
     pub fn new(limits: Limits) -> Self {
-        Datapath { mpls: IndexTable::new(limits.mpls_labels), nexthops: IndexTable::new(limits.nexthops), limits }
+        let mut nexthops = RefTable::new(limits.nexthops);
+        nexthops.insert(DISCARD_NH, Nexthop::discard());
+        Datapath {
+            host_interfaces: HostInterfaces::default(),
+            interfaces: RefTable::new(limits.interfaces),
+            nexthops,
+            mpls: IndexTable::new(limits.mpls_labels),
+            mirrors: IndexTable::new(limits.mirrors),
+            vrfs: IndexTable::new(limits.vrfs),
+            vxlan: vxlan::VxlanTable::new(),
+            qos_maps: IndexTable::new(limits.qos_maps),
+            fc_maps: IndexTable::new(limits.fc_maps),
+            knobs: Knobs::default(),
+            drop_stats: DropCounters::default(),
+            vrf_stats: VrfStats::default(),
+            drop_log: PktDropLog::default(),
+            phy_interfaces: 0,
+            agent_if: None,
+            limits,
+        }
+    }
+
+    /// vRouter's soft reset (`vrouter_ops` RESET, sent by the agent at start-up): every table
+    /// is flushed and the counters zeroed. Kept: the runtime parameters, the drop log, and
+    /// nexthop 0 — vRouter's flush skips that slot, whatever is in it (the discard nexthop
+    /// unless a client replaced or deleted it), with only its table count left.
+    ///
+    /// Tables that hold nexthop references are flushed before the nexthops; a new table
+    /// (routes, flows, bridge entries) adds its flush here.
+    pub fn reset(&mut self) {
+        self.mpls.clear();
+        self.vxlan.clear();
+        self.mirrors.clear();
+        self.vrfs.clear();
+        self.qos_maps.clear();
+        self.fc_maps.clear();
+        self.nexthops.clear_except(Some(DISCARD_NH));
+        self.interfaces.clear_except(None);
+        self.phy_interfaces = 0;
+        self.agent_if = None;
+        self.drop_stats.clear();
+        self.vrf_stats.clear();
     }
 
     /// Handles one request payload (one or more concatenated Sandesh messages) as vRouter
@@ -43,7 +124,22 @@ impl Datapath {
 
     fn dispatch(&mut self, m: Message, out: &mut Responses) {
         match m {
+            Message::VrInterfaceReq(req) => interface::handle(self, req, out),
+            Message::VrNexthopReq(req) => nexthop::handle(self, req, out),
             Message::VrMplsReq(req) => mpls::handle(self, req, out),
+            Message::VrMirrorReq(req) => mirror::handle(self, req, out),
+            Message::VrVrfReq(req) => vrf::handle(self, req, out),
+            Message::VrVrfAssignReq(req) => vrf_assign::handle(self, req, out),
+            Message::VrVxlanReq(req) => vxlan::handle(self, req, out),
+            Message::VrQosMapReq(req) => qos::handle(self, req, out),
+            Message::VrFcMapReq(req) => fc::handle(self, req, out),
+            Message::VrouterOps(req) => vrouter_ops::handle(self, req, out),
+            Message::VrDropStatsReq(req) => drop_stats::handle(self, req, out),
+            Message::VrMemStatsReq(req) => mem_stats::handle(self, req, out),
+            Message::VrVrfStatsReq(req) => vrf_stats::handle(self, req, out),
+            Message::VrPktDropLogReq(req) => drop_log::handle(self, req, out),
+            Message::VrInfoReq(req) => info::handle(self, req, out),
+            Message::VrHugepageConfig(req) => hugepage::handle(self, req, out),
             Message::VrResponse(_) | Message::VrFlowResponse(_) => {}
             // Handled by vRouter but not (yet) by the simulator: said plainly.
             _ => out.code(-EOPNOTSUPP),

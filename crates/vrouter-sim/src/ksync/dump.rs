@@ -27,6 +27,7 @@ impl Default for Dumper {
 }
 
 impl Dumper {
+    /// An empty page.
     pub fn new() -> Self {
         Self::default()
     }
@@ -52,4 +53,10 @@ impl Dumper {
             out.push_buffer(self.buffer);
         }
     }
+}
+
+/// Where an index-table dump resumes: after `marker`, unless marker + 1 (read unsigned, as
+/// vRouter reads it) is already past the table, which makes an empty page. −1 starts at 0.
+pub(crate) fn resume_after(marker: i32, limit: u32) -> Option<i64> {
+    ((marker as u32).wrapping_add(1) < limit).then_some(marker as i64)
 }

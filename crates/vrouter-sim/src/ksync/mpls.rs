@@ -2,9 +2,11 @@
 
 use vrouter_proto::messages::{SandeshOp, VrMplsReq};
 
+use super::dump::resume_after;
 use super::errno::*;
 use super::{Datapath, Dumper, Responses};
 
+/// Handles one `vr_mpls_req`.
 pub fn handle(dp: &mut Datapath, req: VrMplsReq, out: &mut Responses) {
     match req.h_op {
         SandeshOp::ADD => out.code(add(dp, &req)),
@@ -22,11 +24,11 @@ fn add(dp: &mut Datapath, req: &VrMplsReq) -> i32 {
     }
     // vRouter drops the old mapping before it looks the nexthop up, so a failed ADD leaves
     // the label unmapped.
-    dp.mpls.remove(req.mr_label as u32);
-    if dp.nexthops.get(req.mr_nhid as u32).is_none() {
+    unmap(dp, req.mr_label as u32);
+    let Some(nh) = dp.nexthop_ref(req.mr_nhid as u32) else {
         return -EINVAL;
-    }
-    dp.mpls.insert(req.mr_label as u32, req.mr_nhid as u32);
+    };
+    dp.mpls.insert(req.mr_label as u32, nh);
     0
 }
 
@@ -35,8 +37,15 @@ fn del(dp: &mut Datapath, req: &VrMplsReq) -> i32 {
         return -EINVAL;
     }
     // Deleting an absent label succeeds.
-    dp.mpls.remove(req.mr_label as u32);
+    unmap(dp, req.mr_label as u32);
     0
+}
+
+/// Removes a label, giving its nexthop reference back.
+fn unmap(dp: &mut Datapath, label: u32) {
+    if let Some(nh) = dp.mpls.remove(label) {
+        dp.put_nexthop(nh);
+    }
 }
 
 fn get(dp: &Datapath, mut req: VrMplsReq, out: &mut Responses) {
@@ -45,9 +54,9 @@ fn get(dp: &Datapath, mut req: VrMplsReq, out: &mut Responses) {
     }
     match dp.mpls.get(req.mr_label as u32) {
         None => out.code(-ENOENT),
-        Some(&nh) => {
+        Some(nh) => {
             req.mr_rid = 0;
-            req.mr_nhid = nh as i32;
+            req.mr_nhid = nh.index() as i32;
             out.reply(0, &[&req]);
         }
     }
@@ -55,8 +64,10 @@ fn get(dp: &Datapath, mut req: VrMplsReq, out: &mut Responses) {
 
 fn dump(dp: &Datapath, req: &VrMplsReq, out: &mut Responses) {
     let mut page = Dumper::new();
-    for (label, &nh) in dp.mpls.after(req.mr_marker as i64) {
-        let object = VrMplsReq { h_op: req.h_op, mr_label: label as i32, mr_rid: 0, mr_nhid: nh as i32, mr_marker: 0 };
+    let after = resume_after(req.mr_marker, dp.mpls.limit());
+    for (label, nh) in after.into_iter().flat_map(|m| dp.mpls.after(m)) {
+        let object =
+            VrMplsReq { h_op: req.h_op, mr_label: label as i32, mr_rid: 0, mr_nhid: nh.index() as i32, mr_marker: 0 };
         if !page.push(&object) {
             break;
         }

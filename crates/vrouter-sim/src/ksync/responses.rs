@@ -10,6 +10,7 @@ pub struct Responses {
 }
 
 impl Responses {
+    /// No buffers yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -37,14 +38,17 @@ impl Responses {
         self.buffers.push(b);
     }
 
+    /// The buffers, in order.
     pub fn buffers(&self) -> &[Vec<u8>] {
         &self.buffers
     }
 
+    /// The buffers, in order, owned.
     pub fn into_buffers(self) -> Vec<Vec<u8>> {
         self.buffers
     }
 
+    /// Whether nothing was queued (a message vRouter does not answer).
     pub fn is_empty(&self) -> bool {
         self.buffers.is_empty()
     }

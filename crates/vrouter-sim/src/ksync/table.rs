@@ -14,6 +14,7 @@ impl<T> IndexTable<T> {
         IndexTable { slots: Vec::new(), limit }
     }
 
+    /// The number of indexes.
     pub fn limit(&self) -> u32 {
         self.limit
     }
@@ -23,10 +24,12 @@ impl<T> IndexTable<T> {
         (0..self.limit as i64).contains(&index)
     }
 
+    /// The object at `index`.
     pub fn get(&self, index: u32) -> Option<&T> {
         self.slots.get(index as usize).and_then(Option::as_ref)
     }
 
+    /// The object at `index`, mutable.
     pub fn get_mut(&mut self, index: u32) -> Option<&mut T> {
         self.slots.get_mut(index as usize).and_then(Option::as_mut)
     }
@@ -41,6 +44,7 @@ impl<T> IndexTable<T> {
         self.slots[i].replace(value)
     }
 
+    /// Takes the object at `index` out.
     pub fn remove(&mut self, index: u32) -> Option<T> {
         self.slots.get_mut(index as usize).and_then(Option::take)
     }
@@ -52,14 +56,22 @@ impl<T> IndexTable<T> {
         self.slots.iter().enumerate().skip(start).filter_map(|(i, s)| s.as_ref().map(|v| (i as u32, v)))
     }
 
+    /// Present objects, mutable, in index order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut T)> {
+        self.slots.iter_mut().enumerate().filter_map(|(i, s)| s.as_mut().map(|v| (i as u32, v)))
+    }
+
+    /// Empties the table.
     pub fn clear(&mut self) {
         self.slots.clear();
     }
 
+    /// How many objects are present.
     pub fn len(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
     }
 
+    /// Whether no object is present.
     pub fn is_empty(&self) -> bool {
         self.slots.iter().all(Option::is_none)
     }

@@ -36,3 +36,35 @@ pub fn code_of(dp: &mut Datapath, request: impl Into<Message>) -> i32 {
     assert_eq!(buffers[0].len(), 1, "expected only a vr_response, got {:?}", buffers[0]);
     code(&buffers[0])
 }
+
+/// Runs a dump to its end, page by page, as a client does: `request(marker)` builds each
+/// page's request (−1 first), `marker_of` reads the marker from an object of a page (None for
+/// objects that do not carry one, such as appended drop statistics). Checks that each page's
+/// count matches its objects and that only the last page lacks DUMP_INCOMPLETE. Returns the
+/// objects of each page.
+pub fn dump_pages(
+    dp: &mut Datapath,
+    request: impl Fn(i32) -> Message,
+    marker_of: impl Fn(&Message) -> Option<i32>,
+) -> Vec<Vec<Message>> {
+    let mut pages = Vec::new();
+    let mut marker = -1;
+    loop {
+        assert!(pages.len() < 10_000, "the dump does not end");
+        let reply = send(dp, &[request(marker)]);
+        let count = code(&reply[0]);
+        assert!(count >= 0, "dump failed: {count}");
+        assert!(reply[0].len() == 1, "the count comes alone in its buffer");
+        let objects = reply.get(1).cloned().unwrap_or_default();
+        assert_eq!(reply.len(), if objects.is_empty() { 1 } else { 2 }, "no second buffer for an empty page");
+        assert_eq!(count & !vrouter_sim::DUMP_INCOMPLETE, objects.len() as i32, "count vs objects");
+        let more = count & vrouter_sim::DUMP_INCOMPLETE != 0;
+        if more {
+            marker = objects.iter().rev().find_map(&marker_of).expect("an incomplete page carries a marker");
+        }
+        pages.push(objects);
+        if !more {
+            return pages;
+        }
+    }
+}
