@@ -5,11 +5,17 @@
 //! | `unix:PATH` | Unix stream socket ([`unix::connect`](crate::unix::connect)) | Unix |
 //! | `tcp:HOST:PORT` | TCP, `TCP_NODELAY` ([`tcp::connect`](crate::tcp::connect)) | Unix |
 //! | `\\.\…` | driver device or named pipe ([`windows::open_ksync`](crate::windows::open_ksync)) | Windows |
+//! | `netlink:`, `netlink:FAMILY` | generic netlink to the kernel module, family "vrouter" or FAMILY (`netlink_socket::connect`) | Linux |
 //!
 //! Parsing is the same on every OS, so a string is reported as "not supported here" rather than "unknown" when it
-//! names another OS's transport. (`netlink:`, the Linux kernel module, is recognised but not implemented yet.)
+//! names another OS's transport.
+//!
+//! Requests carry a generic-netlink family id in `nlmsg_type`: [`open_ksync_with_family`] returns the one to use with
+//! the channel (the agent's 24 on Unix and TCP sockets, 1 on Windows, the looked-up id on `netlink:`).
 
 use std::fmt;
+
+use vrouter_proto::netlink::{DPDK_AGENT_FAMILY_ID, VROUTER_GENL_FAMILY_NAME, WINDOWS_FAMILY_ID};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Transport;
@@ -23,8 +29,9 @@ pub enum Endpoint<'a> {
     Tcp(&'a str),
     /// `\\.\NAME` or `\\?\NAME`: a Windows device or named pipe path, whole.
     WindowsPath(&'a str),
-    /// `netlink:`: the Linux kernel module's generic-netlink family.
-    Netlink,
+    /// `netlink:` or `netlink:FAMILY`: a generic-netlink family of the Linux kernel, by name (`"vrouter"` for
+    /// `netlink:`, the kernel module's; another name serves tests and tools).
+    Netlink(&'a str),
 }
 
 /// Why an endpoint string cannot be opened, before any I/O is tried.
@@ -57,7 +64,7 @@ impl fmt::Display for EndpointError {
         match self {
             EndpointError::UnknownScheme { endpoint } => write!(
                 f,
-                "unknown endpoint '{endpoint}': expected unix:PATH, tcp:HOST:PORT or \\\\.\\NAME"
+                "unknown endpoint '{endpoint}': expected unix:PATH, tcp:HOST:PORT, netlink: or \\\\.\\NAME"
             ),
             EndpointError::Malformed { endpoint, reason } => {
                 write!(f, "malformed endpoint '{endpoint}': {reason}")
@@ -117,8 +124,18 @@ impl<'a> Endpoint<'a> {
                 return Err(malformed(r"no device or pipe name after \\.\"));
             }
             Endpoint::WindowsPath(endpoint)
-        } else if endpoint == "netlink:" {
-            Endpoint::Netlink
+        } else if let Some(family) = endpoint.strip_prefix("netlink:") {
+            if family.is_empty() {
+                Endpoint::Netlink(VROUTER_GENL_FAMILY_NAME)
+            } else if family.len() > vrouter_proto::netlink::GENL_MAX_FAMILY_NAME
+                || family.contains('\0')
+            {
+                return Err(malformed(
+                    "a generic netlink family name has 1 to 15 bytes, no NUL",
+                ));
+            } else {
+                Endpoint::Netlink(family)
+            }
         } else {
             return Err(EndpointError::UnknownScheme {
                 endpoint: endpoint.to_owned(),
@@ -142,12 +159,46 @@ impl<'a> Endpoint<'a> {
             Endpoint::WindowsPath(_) if !cfg!(windows) => {
                 Some("devices and named pipes exist on Windows only")
             }
-            Endpoint::Netlink => Some("the generic-netlink transport is not implemented yet"),
+            Endpoint::Netlink(_) if !cfg!(target_os = "linux") => {
+                Some("generic netlink exists on Linux only")
+            }
             _ => None,
         }
     }
 
-    /// Opens the endpoint as a ksync channel (a byte stream of netlink frames).
+    /// The family id clients put in `nlmsg_type` on this endpoint when it is fixed by convention: the agent's 24
+    /// on Unix and TCP sockets (DPDK), 1 on Windows. `None` for `netlink:`, whose id the kernel assigned (see
+    /// [`open_ksync_with_family`](Self::open_ksync_with_family)).
+    pub fn default_family_id(&self) -> Option<u16> {
+        match self {
+            Endpoint::Unix(_) | Endpoint::Tcp(_) => Some(DPDK_AGENT_FAMILY_ID),
+            Endpoint::WindowsPath(_) => Some(WINDOWS_FAMILY_ID),
+            Endpoint::Netlink(_) => None,
+        }
+    }
+
+    /// Opens the endpoint as a ksync channel and says which family id its requests carry: the
+    /// [default](Self::default_family_id), or on `netlink:` the id looked up from the kernel (as the agent does,
+    /// on a short-lived socket of its own).
+    ///
+    /// Errors: those of [`open_ksync`](Self::open_ksync); on `netlink:`, [`ErrorKind::NotFound`] when the family is
+    /// not registered (the vrouter kernel module is not loaded).
+    pub fn open_ksync_with_family(&self) -> Result<(Box<dyn Transport>, u16)> {
+        #[cfg(target_os = "linux")]
+        if let Endpoint::Netlink(family) = *self {
+            let (transport, id) = crate::netlink_socket::connect(family)?;
+            return Ok((Box::new(transport), id));
+        }
+        let id = self.default_family_id().ok_or_else(|| {
+            Error::from(EndpointError::Unsupported {
+                endpoint: self.to_string(),
+                reason: "no transport for it in this build",
+            })
+        })?;
+        Ok((self.open_ksync()?, id))
+    }
+
+    /// Opens the endpoint as a ksync channel: a byte stream of netlink frames, or datagrams of them on `netlink:`.
     ///
     /// Errors are the transports' own: [`ErrorKind::NotFound`] when nothing serves the endpoint (also for a
     /// refused connection), [`ErrorKind::PermissionDenied`], [`ErrorKind::Busy`] (Windows).
@@ -159,6 +210,8 @@ impl<'a> Endpoint<'a> {
             Endpoint::Tcp(address) => Ok(Box::new(crate::tcp::connect(address)?)),
             #[cfg(windows)]
             Endpoint::WindowsPath(path) => crate::windows::open_ksync(path),
+            #[cfg(target_os = "linux")]
+            Endpoint::Netlink(_) => Ok(self.open_ksync_with_family()?.0),
             // `parse` refuses the others on this OS; reaching here means the value was built by hand.
             _ => Err(EndpointError::Unsupported {
                 endpoint: self.to_string(),
@@ -175,7 +228,8 @@ impl fmt::Display for Endpoint<'_> {
             Endpoint::Unix(path) => write!(f, "unix:{path}"),
             Endpoint::Tcp(address) => write!(f, "tcp:{address}"),
             Endpoint::WindowsPath(path) => f.write_str(path),
-            Endpoint::Netlink => f.write_str("netlink:"),
+            Endpoint::Netlink(VROUTER_GENL_FAMILY_NAME) => f.write_str("netlink:"),
+            Endpoint::Netlink(family) => write!(f, "netlink:{family}"),
         }
     }
 }
@@ -186,6 +240,12 @@ impl fmt::Display for Endpoint<'_> {
 /// [`EndpointError`] is in the source chain); call [`Endpoint::parse`] first to tell those cases apart.
 pub fn open_ksync(endpoint: &str) -> Result<Box<dyn Transport>> {
     Endpoint::parse(endpoint)?.open_ksync()
+}
+
+/// Opens the ksync channel that `endpoint` names, with the family id its requests carry: [`Endpoint::parse`] then
+/// [`Endpoint::open_ksync_with_family`].
+pub fn open_ksync_with_family(endpoint: &str) -> Result<(Box<dyn Transport>, u16)> {
+    Endpoint::parse(endpoint)?.open_ksync_with_family()
 }
 
 #[cfg(test)]
@@ -248,10 +308,37 @@ mod tests {
             Endpoint::parse(foreign),
             Err(EndpointError::Unsupported { .. })
         ));
+        let netlink = Endpoint::parse("netlink:");
+        if cfg!(target_os = "linux") {
+            assert_eq!(netlink, Ok(Endpoint::Netlink("vrouter")));
+        } else {
+            assert!(matches!(netlink, Err(EndpointError::Unsupported { .. })));
+        }
+    }
+
+    #[test]
+    fn netlink_names_a_family() {
+        if cfg!(target_os = "linux") {
+            let nlctrl = Endpoint::parse("netlink:nlctrl").unwrap();
+            assert_eq!(nlctrl, Endpoint::Netlink("nlctrl"));
+            assert_eq!(nlctrl.to_string(), "netlink:nlctrl");
+            assert_eq!(
+                Endpoint::parse("netlink:vrouter").unwrap().to_string(),
+                "netlink:"
+            );
+            assert_eq!(nlctrl.default_family_id(), None);
+        }
         assert!(matches!(
-            Endpoint::parse("netlink:"),
-            Err(EndpointError::Unsupported { .. })
+            Endpoint::parse("netlink:a-name-of-16-bytes"),
+            Err(EndpointError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn fixed_family_ids() {
+        assert_eq!(Endpoint::Unix("/x").default_family_id(), Some(24));
+        assert_eq!(Endpoint::Tcp("h:1").default_family_id(), Some(24));
+        assert_eq!(Endpoint::WindowsPath(r"\\.\x").default_family_id(), Some(1));
     }
 
     #[test]

@@ -7,13 +7,20 @@
 //! Endpoint strings (`unix:PATH`, `tcp:HOST:PORT`, `\\.\…`) are opened by [`open_ksync`]; the
 //! implementations live in per-OS modules (`unix` and `tcp` on Unix, `windows` on Windows). Protocol
 //! logic (netlink framing, Sandesh, sessions) is not here: it belongs to the sans-I/O `vrouter-proto` crate.
+//! [`ksync::KsyncClient`] is the I/O driver of that crate's ksync session over any of these transports
+//! (`netlink:` included, on Linux: [`netlink_socket`]).
 
 mod cancel;
 pub mod endpoint;
 mod error;
+pub mod ksync;
+#[cfg(unix)]
+pub mod mmap;
 mod table;
 mod transport;
 
+#[cfg(target_os = "linux")]
+pub mod netlink_socket;
 #[cfg(unix)]
 pub mod tcp;
 #[cfg(unix)]
@@ -22,7 +29,10 @@ pub mod unix;
 pub mod windows;
 
 pub use cancel::Canceller;
+pub use endpoint::open_ksync_with_family;
 pub use endpoint::{open_ksync, Endpoint, EndpointError};
 pub use error::{Error, ErrorKind, Result};
+#[cfg(unix)]
+pub use mmap::{ReadOnlyTable, SharedTable, TableKind};
 pub use table::TableMapping;
 pub use transport::{Framing, Transport, TransportRead, TransportWrite};

@@ -9,5 +9,9 @@
 pub mod ksync;
 #[cfg(unix)]
 pub mod server;
+pub mod tables;
 
-pub use ksync::{Datapath, Dumper, Limits, Responses, DUMP_BUFFER_SIZE, DUMP_INCOMPLETE};
+pub use ksync::{
+    Datapath, DropLogEntry, DropReason, Dumper, HostInterfaces, Knobs, Limits, Responses, DUMP_BUFFER_SIZE,
+    DUMP_INCOMPLETE,
+};

@@ -15,6 +15,11 @@ impl RequestId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// The id with this number, for bindings that carry ids as plain numbers.
+    pub fn from_number(n: u64) -> Self {
+        RequestId(n)
+    }
 }
 
 impl fmt::Display for RequestId {
@@ -31,6 +36,11 @@ impl DumpId {
     /// The id as a number (allocated from 0 upwards).
     pub fn get(self) -> u64 {
         self.0
+    }
+
+    /// The id with this number, for bindings that carry ids as plain numbers.
+    pub fn from_number(n: u64) -> Self {
+        DumpId(n)
     }
 }
 
