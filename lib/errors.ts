@@ -39,3 +39,34 @@ export class TransportError extends Error {
     this.endpoint = details.endpoint
   }
 }
+
+/** vRouter refused a request: a negative `vr_response.resp_code` (`-errno`). */
+export class KsyncError extends Error {
+  override name = 'KsyncError' as const
+  /** The errno name, e.g. `ENOENT`, `EEXIST`, `EINVAL` (`E<number>` for one without a name). */
+  readonly code: string
+  /** The positive errno (`resp_code` is its negation). */
+  readonly errno: number
+  /** The request's message name, e.g. `vr_interface_req`. */
+  readonly messageName: string
+  /** The request's operation: `add`, `get`, `del`, `dump`, `reset`, or the number sent. */
+  readonly op: string
+
+  constructor(message: string, details: { code: string; errno: number; messageName: string; op: string }) {
+    super(message)
+    this.code = details.code
+    this.errno = details.errno
+    this.messageName = details.messageName
+    this.op = details.op
+  }
+}
+
+/** The call was aborted through its `AbortSignal`. */
+export class AbortError extends Error {
+  override name = 'AbortError' as const
+  readonly code = 'ABORT_ERR' as const
+
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}

@@ -25,7 +25,7 @@ export type TransportErrorCode =
   | 'ERR_PERMISSION_DENIED'
   /** Not an endpoint string: unknown scheme, or `tcp:` without a port. */
   | 'ERR_ENDPOINT_INVALID'
-  /** An endpoint of another OS (`\\.\pipe\…` on Linux, `unix:` on Windows), or `netlink:` (not yet). */
+  /** An endpoint of another OS (`\\.\pipe\…` on Linux, `unix:` on Windows). */
   | 'ERR_ENDPOINT_UNSUPPORTED'
   | 'ERR_TRANSPORT_IO'
 

@@ -1,6 +1,6 @@
 // The native module, typed. Only lib/ talks to it; users import the facade.
 
-import type { DecodeFailure } from '../index'
+import type { DecodeFailure, NativeEventBatch, NativeKsync } from '../index'
 
 /**
  * Entry points exported as plain Node-API callbacks (crates/node/src/raw.rs), which napi's
@@ -18,4 +18,4 @@ interface PlainCallbacks {
 const native: typeof import('../index') & PlainCallbacks = require('../index.js')
 
 export default native
-export type { DecodeFailure }
+export type { DecodeFailure, NativeEventBatch, NativeKsync }

@@ -179,12 +179,13 @@ test('a reply to another request is a ProtocolError', async (t) => {
   t.regex(err.message, /seq 999, expected 5/)
 })
 
-test('bad endpoints and bad requests are refused before any I/O', async (t) => {
+test('bad endpoints and bad requests are refused', async (t) => {
   const cases: [endpoint: string, code: string][] = [
     ['bogus:thing', 'ERR_ENDPOINT_INVALID'],
     ['tcp:127.0.0.1', 'ERR_ENDPOINT_INVALID'],
-    ['netlink:', 'ERR_ENDPOINT_UNSUPPORTED'],
   ]
+  // The kernel module's family is looked up: without the module, nothing serves it.
+  if (process.platform === 'linux') cases.push(['netlink:', 'ERR_ENDPOINT_NOT_FOUND'])
   if (process.platform !== 'win32') cases.push([String.raw`\\.\pipe\vrouterKsync`, 'ERR_ENDPOINT_UNSUPPORTED'])
   for (const [endpoint, code] of cases) {
     const err = await t.throwsAsync(exchange(endpoint, mplsGet(1, 1)), { instanceOf: TransportError })

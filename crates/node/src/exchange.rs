@@ -243,14 +243,9 @@ fn endpoint_failure(e: EndpointError) -> ExchangeFailure {
 
 fn transport_failure(e: &vrouter_io::Error) -> ExchangeFailure {
     let code = match e.kind() {
-        ErrorKind::PeerClosed => "ERR_PEER_CLOSED",
         // Only the watchdog cancels.
         ErrorKind::Cancelled => "ERR_TIMEOUT",
-        ErrorKind::NotFound => "ERR_ENDPOINT_NOT_FOUND",
-        ErrorKind::Busy => "ERR_ENDPOINT_BUSY",
-        ErrorKind::PermissionDenied => "ERR_PERMISSION_DENIED",
-        ErrorKind::InvalidInput => "ERR_ENDPOINT_INVALID",
-        _ => "ERR_TRANSPORT_IO",
+        kind => crate::transport_code::of(kind),
     };
     ExchangeFailure::transport(code, e.to_string())
 }

@@ -10,6 +10,8 @@ mod codec;
 mod columns;
 mod exchange;
 mod netlink;
+mod ksync;
 mod raw;
 #[cfg(unix)]
 mod sim;
+mod transport_code;
