@@ -35,6 +35,9 @@ use crate::messages::{Message, SandeshOp};
 /// ask again from the last object.
 pub const VR_MESSAGE_DUMP_INCOMPLETE: i32 = 0x4000_0000;
 
+/// Linux AF_INET6, the family of IPv6 route dumps.
+pub const AF_INET6: i32 = 10;
+
 /// `rtr_family` of bridge (MAC) routes, as vRouter defines it.
 pub const AF_BRIDGE: i32 = 7;
 
@@ -271,6 +274,11 @@ pub fn prepare_dump(request: &mut Message, resume: &Resume) -> Result<(), Marker
         }
         Message::VrRouteReq(m) => {
             m.h_op = SandeshOp::DUMP;
+            // vRouter answers with prefixes as long as the request's own rtr_prefix: an empty one
+            // would give empty prefixes, and no marker to continue from. `rt` sends zeros.
+            if m.rtr_prefix.is_empty() && m.rtr_family != AF_BRIDGE {
+                m.rtr_prefix = vec![0; if m.rtr_family == AF_INET6 { 16 } else { 4 }];
+            }
             match (resume, m.rtr_family == AF_BRIDGE) {
                 // vRouter refuses a bridge dump whose rtr_mac is not 6 bytes, so start with zeros.
                 (Resume::Start, true) => m.rtr_mac = vec![0; 6],
