@@ -1,7 +1,7 @@
 // bench/codec: Sandesh encode and decode, JS objects to bytes and back, against the `thrift`
 // package's TBinaryProtocol over structs with the same fields (bench/peers/thrift-structs.ts).
 
-import { decode, encode, encodeMany, FlowAction, FlowFlag, FlowOp, SandeshOp, VifType, type MessageName } from '../lib/index'
+import { decode, encode, encodeMany, FlowAction, FlowFlag, FlowOp, SandeshOp, VifType, type MessageName } from 'vrouter-io'
 import { opsPerSecond, type Benchmark, type Row } from './harness'
 import { thriftCodec, toThriftFields } from './peers/thrift-structs'
 

@@ -2,8 +2,9 @@
 
 import { report, type Benchmark } from './harness'
 import { codec } from './codec'
+import { ksync } from './ksync'
 
-const all: Benchmark[] = [codec]
+const all: Benchmark[] = [codec, ksync]
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2)

@@ -4,7 +4,7 @@
 // are emitted from the same schema descriptors as ours so that both sides handle exactly the
 // same fields; 64-bit fields are node-int64 `Int64` objects, thrift's own representation.
 
-import { messageSchemas, type FieldSchema, type MessageName } from '../../lib/index'
+import { messageSchemas, type FieldSchema, type MessageName } from 'vrouter-io'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const thrift = require('thrift')
