@@ -2,7 +2,7 @@
 // file moves messages to and from it as a tape, one native call per buffer.
 
 import { ProtocolError } from './errors'
-import { messageNames, tapeReaders, tapeWriters, type DecodedMessage, type MessageName, type Messages } from './generated/vr'
+import { messageNames, messageSchemas, tapeReaders, tapeWriters, type DecodedMessage, type MessageName, type Messages } from './generated/vr'
 import native, { type DecodeFailure } from './native'
 import { GROW, H_STATUS, TapeReader, TapeWriter } from './tape'
 
@@ -90,6 +90,34 @@ export function encode<K extends MessageName>(name: K, fields: FieldsInput<Messa
 export function encodeMany(messages: readonly MessageInput[]): Uint8Array {
   writer.reset()
   for (const m of messages) put(m.name, m.fields ?? {})
+  return finish()
+}
+
+/** A request to encode: a message whose operation field is set from `op`. */
+export interface RequestInput {
+  name: MessageName
+  fields?: object
+  /** The value for the message's first field, its operation (`h_op`, or `fr_op` and the like). */
+  op: number
+}
+
+// Every message's first field is its operation (id 1): `encodeRequests` relies on it.
+for (const m of messageSchemas) {
+  if (m.fields[0]?.id !== 1) throw new Error(`vrouter-io: ${m.name}'s first field is not its operation`)
+}
+
+/**
+ * Encodes requests back to back, each with its operation set, without copying the caller's
+ * fields: the operation is written over the first field's slot on the tape.
+ */
+export function encodeRequests(requests: readonly RequestInput[]): Uint8Array {
+  writer.reset()
+  for (const r of requests) {
+    const at = writer.ip
+    put(r.name, r.fields ?? {})
+    // Slot `at` holds the message index; the first field follows it.
+    writer.iv[at + 1] = r.op
+  }
   return finish()
 }
 

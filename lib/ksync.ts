@@ -4,9 +4,9 @@
 
 import { existsSync } from 'node:fs'
 
-import { decode, encodeMany, type FieldsInput } from './codec'
+import { decode, encodeRequests, type FieldsInput } from './codec'
 import { AbortError, KsyncError, ProtocolError, TransportError } from './errors'
-import { messageSchemas, type DecodedMessage, type MessageName, type Messages } from './generated/vr'
+import type { DecodedMessage, MessageName, Messages } from './generated/vr'
 import native, { type NativeEventBatch, type NativeKsync } from './native'
 
 /** The operation of a request (the value of its first field, `h_op`, or `fr_op` for flows). */
@@ -57,13 +57,42 @@ const EV_DUMP_PAGE = 2
 const EV_DUMP_FAILED = 3
 const EV_CLOSED = 4
 
-interface Pending {
+/**
+ * The requests of one call (one for `request`, many for `bulk`) and how the call settles:
+ * one promise per call, not per request, so a bulk of 100,000 makes no 100,000 promises.
+ */
+class Batch {
+  readonly results: BulkResult[]
+  remaining: number
+  cleanup?: () => void
+
+  constructor(
+    count: number,
+    readonly single: boolean,
+    readonly resolve: (v: never) => void,
+    readonly reject: (e: Error) => void,
+  ) {
+    this.results = new Array(count)
+    this.remaining = count
+  }
+
+  /** Records one request's outcome; settles the call after the last. */
+  settle(index: number, result: BulkResult): void {
+    this.results[index] = result
+    if (--this.remaining > 0) return
+    this.cleanup?.()
+    if (!this.single) return this.resolve(this.results as never)
+    return result.ok ? this.resolve(result.reply as never) : this.reject(result.error)
+  }
+}
+
+/** One request in flight. */
+interface Waiter {
+  batch: Batch
+  index: number
   messageName: string
   op: string
   eexistOk: boolean
-  resolve(r: KsyncReply): void
-  reject(e: Error): void
-  cleanup(): void
 }
 
 /** A dump being read: pages queue here until the iterator takes them. */
@@ -73,9 +102,6 @@ interface DumpState {
   error?: Error
   wake?: () => void
 }
-
-/** The first field (id 1) of every message is its operation. */
-const opField = new Map(messageSchemas.map((m) => [m.name, m.fields.find((f) => f.id === 1)!.name]))
 
 /** Where vRouter's ksync channel is on this machine when no endpoint is named. */
 export function defaultKsyncEndpoint(): string {
@@ -92,7 +118,7 @@ export class Ksync implements AsyncDisposable {
   /** The endpoint connected to. */
   readonly endpoint: string
   #native: NativeKsync | undefined
-  #pending = new Map<number, Pending>()
+  #pending = new Map<number, Waiter>()
   #dumps = new Map<number, DumpState>()
   #closed?: Error
 
@@ -117,7 +143,7 @@ export class Ksync implements AsyncDisposable {
 
   /** Sends one request; resolves with vRouter's answer, rejects with a {@link KsyncError} for a negative code. */
   request<K extends MessageName>(name: K, op: KsyncOp | number, fields: FieldsInput<Messages[K]> = {}, options: RequestOptions = {}): Promise<KsyncReply> {
-    return this.#submit([{ name, op, fields } as BulkRequest], options)[0]
+    return this.#submit([{ name, op, fields } as BulkRequest], options, true) as Promise<KsyncReply>
   }
 
   /** ADD: resolves with the response code (0, or a positive value some handlers return). */
@@ -148,15 +174,9 @@ export class Ksync implements AsyncDisposable {
    * 4 KiB), and resolves with each one's own outcome, in order; one failing does not fail the
    * others.
    */
-  async bulk(requests: readonly BulkRequest[], options: CallOptions & { eexistOk?: boolean } = {}): Promise<BulkResult[]> {
-    return Promise.all(
-      this.#submit(requests, options).map((p) =>
-        p.then(
-          (reply): BulkResult => ({ ok: true, reply }),
-          (error: Error): BulkResult => ({ ok: false, error }),
-        ),
-      ),
-    )
+  async bulk(requests: readonly BulkRequest[], options: RequestOptions = {}): Promise<BulkResult[]> {
+    if (requests.length === 0) return []
+    return this.#submit(requests, options, false) as Promise<BulkResult[]>
   }
 
   /**
@@ -166,7 +186,7 @@ export class Ksync implements AsyncDisposable {
    */
   async *dump<K extends MessageName>(name: K, filter: FieldsInput<Messages[K]> = {}, options: CallOptions = {}): AsyncGenerator<Messages[K], void, undefined> {
     const n = this.#open()
-    const payload = encodeMany([{ name, fields: { ...filter, [opField.get(name)!]: OP_VALUES.dump } } as never])
+    const payload = encodeRequests([{ name, fields: filter, op: OP_VALUES.dump }])
     const id = n.dump(payload)
     const state: DumpState = { queue: [], done: false }
     this.#dumps.set(id, state)
@@ -220,49 +240,43 @@ export class Ksync implements AsyncDisposable {
     throw this.#closed ?? new TransportError(`connection to ${this.endpoint} closed`, { code: 'ERR_CLOSED', endpoint: this.endpoint })
   }
 
-  #submit(requests: readonly BulkRequest[], options: RequestOptions): Promise<KsyncReply>[] {
+  #submit(requests: readonly BulkRequest[], options: RequestOptions, single: boolean): Promise<KsyncReply | BulkResult[]> {
     const n = this.#open()
     const inputs = requests.map((r) => {
       const op = typeof r.op === 'number' ? r.op : OP_VALUES[r.op]
       if (op === undefined) throw new TypeError(`unknown op ${JSON.stringify(r.op)}: expected add, get, del, dump, reset or a number`)
-      return { name: r.name, fields: { ...r.fields, [opField.get(r.name)!]: op } }
+      return { name: r.name, fields: r.fields, op }
     })
-    // One buffer and one native call for the whole batch; the native side cuts it into
-    // requests at message boundaries, and their ids are consecutive.
-    const first = n.submit(encodeMany(inputs as never))
+    // One buffer and one native call for the whole call; the native side cuts it into requests
+    // at message boundaries, and their ids are consecutive.
+    const first = n.submit(encodeRequests(inputs))
     const { signal, timeoutMs, eexistOk = false } = options
-    const promises = requests.map(
-      (r, i) =>
-        new Promise<KsyncReply>((resolve, reject) => {
-          const id = first + i
-          const op = typeof r.op === 'number' ? String(r.op) : r.op
-          const onAbort = () => settle(new AbortError(`${r.name} ${op} aborted`, { cause: signal?.reason }))
-          const timer = timeoutMs === undefined ? undefined : setTimeout(() => settle(timeout(this.endpoint, `${r.name} ${op}`, timeoutMs)), timeoutMs)
-          const settle = (e: Error) => {
-            if (!this.#pending.has(id)) return
-            this.#pending.get(id)!.cleanup()
-            this.#pending.delete(id)
-            this.#native?.cancel(id)
-            this.#activity()
-            reject(e)
-          }
-          this.#pending.set(id, {
-            messageName: r.name,
-            op,
-            eexistOk,
-            resolve,
-            reject,
-            cleanup: () => {
-              clearTimeout(timer)
-              signal?.removeEventListener('abort', onAbort)
-            },
-          })
-          if (signal?.aborted) return onAbort()
-          signal?.addEventListener('abort', onAbort, { once: true })
-        }),
-    )
-    this.#activity()
-    return promises
+    return new Promise((resolve, reject) => {
+      const batch = new Batch(requests.length, single, resolve, reject)
+      for (let i = 0; i < requests.length; i++) {
+        this.#pending.set(first + i, { batch, index: i, messageName: requests[i].name, op: opName(requests[i].op), eexistOk })
+      }
+      this.#activity()
+      if (!signal && timeoutMs === undefined) return
+      // Abort and timeout end the whole call: its requests still waiting are dropped.
+      const what = single ? `${requests[0].name} ${opName(requests[0].op)}` : `bulk of ${requests.length}`
+      const stop = (e: Error) => {
+        for (let i = 0; i < requests.length; i++) {
+          if (this.#pending.delete(first + i)) this.#native?.cancel(first + i)
+        }
+        batch.cleanup?.()
+        this.#activity()
+        reject(e)
+      }
+      const onAbort = () => stop(new AbortError(`${what} aborted`, { cause: signal?.reason }))
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(timeout(this.endpoint, what, timeoutMs)), timeoutMs)
+      batch.cleanup = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   /** Keeps Node running while calls are pending, and only then. */
@@ -298,20 +312,18 @@ export class Ksync implements AsyncDisposable {
   }
 
   #settle(id: number, code: number, objects: DecodedMessage[]): void {
-    const p = this.#pending.get(id)
-    if (!p) return
+    const w = this.#pending.get(id)
+    if (!w) return
     this.#pending.delete(id)
-    p.cleanup()
-    if (code >= 0 || (code === -17 && p.eexistOk)) return p.resolve({ code, objects })
-    p.reject(ksyncError(code, p.messageName, p.op))
+    if (code >= 0 || (code === -17 && w.eexistOk)) return w.batch.settle(w.index, { ok: true, reply: { code, objects } })
+    w.batch.settle(w.index, { ok: false, error: ksyncError(code, w.messageName, w.op) })
   }
 
   #fail(id: number, e: Error): void {
-    const p = this.#pending.get(id)
-    if (!p) return
+    const w = this.#pending.get(id)
+    if (!w) return
     this.#pending.delete(id)
-    p.cleanup()
-    p.reject(e)
+    w.batch.settle(w.index, { ok: false, error: e })
   }
 
   #dumpEvent(id: number, failed: boolean, code: number, objects: DecodedMessage[], message: string | null | undefined): void {
@@ -338,17 +350,19 @@ export class Ksync implements AsyncDisposable {
   }
 
   #failAll(e: Error): void {
-    for (const [, p] of this.#pending) {
-      p.cleanup()
-      p.reject(e)
-    }
+    const pending = [...this.#pending.values()]
     this.#pending.clear()
+    for (const w of pending) w.batch.settle(w.index, { ok: false, error: e })
     for (const [, d] of this.#dumps) {
       d.error ??= e
       d.done = true
       d.wake?.()
     }
   }
+}
+
+function opName(op: KsyncOp | number): string {
+  return typeof op === 'number' ? String(op) : op
 }
 
 function ksyncError(code: number, messageName: string, op: string): KsyncError {
