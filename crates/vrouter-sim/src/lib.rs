@@ -5,11 +5,17 @@
 //!   the response buffers vRouter would queue out, against a [`Datapath`] that holds the state
 //!   with vRouter's validation and error codes.
 //! - [`server`]: serving ksync connections (Unix stream socket, TCP) against one datapath.
+//! - [`tables`]: the flow and bridge tables, in files agents map; a datapath given them
+//!   ([`Datapath::attach_tables`]) answers flow requests and table queries.
+//! - [`pkt0`]: trap frames to the agent and frames from it; on Unix the DPDK-style socket.
+//! - [`traffic`]: frames through the datapath, one at a time or from a generator of flows.
 
 pub mod ksync;
+pub mod pkt0;
 #[cfg(unix)]
 pub mod server;
 pub mod tables;
+pub mod traffic;
 
 pub use ksync::{
     Datapath, DropLogEntry, DropReason, Dumper, HostInterfaces, Knobs, Limits, Responses, DUMP_BUFFER_SIZE,

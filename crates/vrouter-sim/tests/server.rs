@@ -127,6 +127,14 @@ fn a_request_split_across_writes_is_reassembled() {
     assert_eq!(parse_reply(&reply[..n]).unwrap().header().seq, 1);
 }
 
+#[test]
+fn closing_works_even_after_the_socket_file_is_gone() {
+    let (dir, mut l) = listen(Dialect::Dpdk);
+    let _client = UnixStream::connect(dir.path.join("dpdk_netlink")).unwrap();
+    std::fs::remove_dir_all(&dir.path).unwrap();
+    l.close(); // returns: the accept thread is woken by shutting the listening socket down
+}
+
 /// A temporary folder removed on drop (std has none; no extra dependency for tests).
 mod tempdir {
     pub struct Dir {

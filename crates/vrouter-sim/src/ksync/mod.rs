@@ -6,7 +6,8 @@
 //!
 //! One module per message type, each with `handle(dp, req, out)`: [`interface`], [`nexthop`],
 //! [`mpls`], [`mirror`], [`vrf`], [`vrf_assign`], [`vxlan`], [`qos`], [`fc`], [`vrouter_ops`],
-//! [`drop_stats`], [`mem_stats`], [`vrf_stats`], [`drop_log`], [`info`], [`hugepage`].
+//! [`drop_stats`], [`mem_stats`], [`vrf_stats`], [`drop_log`], [`info`], [`hugepage`],
+//! [`flow`] (with the packet side of the flow table), [`table_data`].
 
 mod datapath;
 pub mod drop_log;
@@ -15,6 +16,7 @@ mod drops;
 mod dump;
 mod errno;
 pub mod fc;
+pub mod flow;
 mod host;
 pub mod hugepage;
 pub mod info;
@@ -28,7 +30,9 @@ pub mod nexthop;
 pub mod qos;
 mod refs;
 mod responses;
+pub mod route;
 mod table;
+pub mod table_data;
 pub mod vrf;
 pub mod vrf_assign;
 pub mod vrf_stats;
@@ -40,6 +44,7 @@ pub use drop_log::{DropLogEntry, PktDropLog};
 pub use drops::{DropCounters, DropReason, DROP_REASONS};
 pub use dump::{Dumper, DUMP_BUFFER_SIZE, DUMP_INCOMPLETE};
 pub use errno::*;
+pub use flow::{FlowCounters, FlowState, FlowVerdict};
 pub use host::HostInterfaces;
 pub use knobs::Knobs;
 pub use limits::{Limits, CORES};

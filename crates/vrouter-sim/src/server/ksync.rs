@@ -1,6 +1,7 @@
 //! One ksync connection: netlink frames in, the datapath's answers framed in the dialect out.
 
 use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vrouter_proto::netlink::{parse_request, Dialect, ReplyWriter, StreamReassembler};
@@ -16,11 +17,13 @@ const MAX_REQUEST_LEN: usize = 1 << 20;
 pub struct KsyncService {
     dialect: Dialect,
     datapath: Arc<Mutex<Datapath>>,
+    /// Request frames answered, over every connection of every clone.
+    requests: Arc<AtomicU64>,
 }
 
 impl KsyncService {
     pub fn new(dialect: Dialect, datapath: Arc<Mutex<Datapath>>) -> Self {
-        KsyncService { dialect, datapath }
+        KsyncService { dialect, datapath, requests: Arc::default() }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -29,6 +32,11 @@ impl KsyncService {
 
     pub fn datapath(&self) -> &Arc<Mutex<Datapath>> {
         &self.datapath
+    }
+
+    /// Request frames served so far (by this service and its clones).
+    pub fn requests_served(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// Serves one connection until the peer closes it (Ok) or sends bytes that cannot be cut
@@ -66,6 +74,7 @@ impl KsyncService {
             // layer would refuse it and DPDK would read garbage; either way no answer.
             Err(_) => return,
         };
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let responses = self.datapath.lock().unwrap_or_else(|p| p.into_inner()).handle(request.payload);
         if responses.is_empty() {
             return;

@@ -2,6 +2,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::collections::HashMap;
@@ -45,6 +46,8 @@ type Connections = Arc<Mutex<HashMap<u64, Conn>>>;
 /// A running listener: accepts connections and serves each on its own thread until closed.
 pub struct KsyncListener {
     local: ListenAddr,
+    /// The listening socket, for waking the blocked accept at close.
+    listen_fd: RawFd,
     stopping: Arc<AtomicBool>,
     connections: Connections,
     accept_thread: Option<JoinHandle<()>>,
@@ -67,6 +70,10 @@ impl KsyncListener {
                 (Socket::Tcp(l), local)
             }
         };
+        let listen_fd = match &socket {
+            Socket::Unix(l) => l.as_raw_fd(),
+            Socket::Tcp(l) => l.as_raw_fd(),
+        };
         let stopping = Arc::new(AtomicBool::new(false));
         let connections = Connections::default();
         let accept_thread = {
@@ -75,7 +82,7 @@ impl KsyncListener {
                 .name("vrouter-sim ksync accept".into())
                 .spawn(move || accept_loop(socket, service, stopping, connections))?
         };
-        Ok(KsyncListener { local, stopping, connections, accept_thread: Some(accept_thread) })
+        Ok(KsyncListener { local, listen_fd, stopping, connections, accept_thread: Some(accept_thread) })
     }
 
     /// The address actually bound (TCP port 0 resolved).
@@ -88,11 +95,13 @@ impl KsyncListener {
         if self.stopping.swap(true, Ordering::SeqCst) {
             return;
         }
-        // Wake the blocked accept with a connection of our own; it sees `stopping` and ends.
-        let _ = match &self.local {
-            ListenAddr::Unix(p) => UnixStream::connect(p).map(drop),
-            ListenAddr::Tcp(a) => TcpStream::connect(a).map(drop),
-        };
+        // Shutting the listening socket down makes the blocked accept fail at once (Linux), so
+        // the thread sees `stopping` and ends — even if the socket file was removed meanwhile,
+        // which a wake-up connection would not survive. The socket itself closes with the thread.
+        // SAFETY: the descriptor stays open until the accept thread, which owns it, has ended.
+        unsafe {
+            libc::shutdown(self.listen_fd, libc::SHUT_RDWR);
+        }
         if let Some(t) = self.accept_thread.take() {
             let _ = t.join();
         }
@@ -124,7 +133,11 @@ fn accept_loop(socket: Socket, service: KsyncService, stopping: Arc<AtomicBool>,
         if stopping.load(Ordering::SeqCst) {
             return;
         }
-        let Ok(conn) = accepted else { continue };
+        let Ok(conn) = accepted else {
+            // Out of descriptors and the like: pause instead of spinning on the error.
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            continue;
+        };
         let handle = match &conn {
             Conn::Unix(s) => s.try_clone().map(Conn::Unix),
             Conn::Tcp(s) => s.try_clone().map(Conn::Tcp),

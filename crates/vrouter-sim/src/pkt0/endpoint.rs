@@ -1,0 +1,216 @@
+//! The simulator's pkt0 socket, DPDK style (PROTOCOL.md §5.2): bound at `DIR/dpdk_pkt0`,
+//! sending to the agent's socket at `DIR/agent_pkt0`, one frame per datagram.
+//!
+//! DPDK vRouter creates this socket when the agent adds the AGENT vif; the simulator binds it
+//! at start instead, so that traps and tests work before (or without) that vif, and an agent
+//! connecting to `dpdk_pkt0` finds it at once rather than on its next 1-second retry.
+
+use std::io;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::inbound::{classify, Inbound, ReinjectLog, Reinjected};
+use super::sender::Sender;
+use super::stats::{Pkt0Counters, Pkt0Stats};
+use super::{TrapBatch, TrapSink};
+use crate::ksync::DropReason;
+use crate::traffic::{InjectError, Injected};
+use crate::Datapath;
+
+/// Name of the simulator's (vRouter's) socket in the directory.
+pub const DPDK_PKT0: &str = "dpdk_pkt0";
+/// Name of the agent's socket in the directory.
+pub const AGENT_PKT0: &str = "agent_pkt0";
+
+/// DPDK vRouter sizes its send buffer for its hold limit's worth of jumbo frames (1000 × 9 KiB);
+/// the kernel caps it at `net.core.wmem_max`.
+const SEND_BUFFER: usize = 1000 * 9216;
+/// How long the receiver blocks before looking whether it should stop.
+const RECV_POLL: Duration = Duration::from_millis(100);
+
+struct Shared {
+    socket: UnixDatagram,
+    path: PathBuf,
+    sender: Mutex<Sender>,
+    counters: Pkt0Counters,
+    log: Mutex<ReinjectLog>,
+    stopping: AtomicBool,
+    datapath: Arc<Mutex<Datapath>>,
+}
+
+/// A bound pkt0 socket with its receiving thread.
+///
+/// Frames from the agent are checked ([`classify`]), counted, kept in a log of the last
+/// [`REINJECT_LOG_LEN`](super::REINJECT_LOG_LEN) and accounted on the datapath's vifs: every
+/// valid frame is received on the AGENT vif; a SWITCH is sent out of its vif (or dropped as
+/// `INVALID_IF` when there is none); a ROUTE goes no further (the simulator does not route).
+pub struct Pkt0Endpoint {
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Pkt0Endpoint {
+    /// Binds `dir/dpdk_pkt0` (replacing a stale socket file) and starts receiving.
+    pub fn bind(dir: &Path, datapath: Arc<Mutex<Datapath>>) -> io::Result<Self> {
+        let path = dir.join(DPDK_PKT0);
+        let socket = bind_replacing(&path)?;
+        set_send_buffer(&socket, SEND_BUFFER);
+        let receiver = socket.try_clone()?;
+        receiver.set_read_timeout(Some(RECV_POLL))?;
+        let shared = Arc::new(Shared {
+            socket,
+            sender: Mutex::new(Sender::new(dir.join(AGENT_PKT0))),
+            path,
+            counters: Pkt0Counters::default(),
+            log: Mutex::new(ReinjectLog::default()),
+            stopping: AtomicBool::new(false),
+            datapath,
+        });
+        let thread = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("vrouter-sim pkt0".into())
+                .spawn(move || receive_loop(&shared, &receiver))?
+        };
+        Ok(Pkt0Endpoint { shared, thread: Mutex::new(Some(thread)) })
+    }
+
+    /// The socket the simulator bound: `dir/dpdk_pkt0`.
+    pub fn path(&self) -> &Path {
+        &self.shared.path
+    }
+
+    /// Where the agent binds and the simulator sends: `dir/agent_pkt0`.
+    pub fn agent_path(&self) -> PathBuf {
+        lock(&self.shared.sender).agent_path().to_owned()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Pkt0Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// The frames re-injected by the agent that are still in the log, oldest first.
+    pub fn reinjected(&self) -> Vec<Reinjected> {
+        lock(&self.shared.log).frames().cloned().collect()
+    }
+
+    /// Empties the log of re-injected frames.
+    pub fn clear_reinjected(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Runs `frame` through the datapath as received on vif `vif` ([`inject`](crate::traffic::inject))
+    /// and sends the trap it causes, if any.
+    pub fn inject(&self, frame: &[u8], vif: u32) -> Result<Injected, InjectError> {
+        let mut traps = TrapBatch::new();
+        let outcome = crate::traffic::inject(&mut lock(&self.shared.datapath), frame, vif, &mut traps);
+        self.send_traps(&traps);
+        outcome
+    }
+
+    /// The datapath this endpoint accounts frames on.
+    pub fn datapath(&self) -> &Arc<Mutex<Datapath>> {
+        &self.shared.datapath
+    }
+
+    /// Stops receiving and removes the socket file; idempotent.
+    pub fn close(&self) {
+        if self.shared.stopping.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        // Wakes the blocked receive at once on Linux; elsewhere the poll timeout does.
+        let _ = self.shared.socket.shutdown(std::net::Shutdown::Read);
+        if let Some(t) = lock(&self.thread).take() {
+            let _ = t.join();
+        }
+        let _ = std::fs::remove_file(&self.shared.path);
+    }
+}
+
+impl TrapSink for Pkt0Endpoint {
+    fn send_traps(&self, batch: &TrapBatch) -> usize {
+        lock(&self.shared.sender).send(&self.shared.socket, batch, &self.shared.counters)
+    }
+}
+
+impl Drop for Pkt0Endpoint {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Binds `path`, first removing a socket file nobody serves (left by a process that is gone).
+fn bind_replacing(path: &Path) -> io::Result<UnixDatagram> {
+    match UnixDatagram::bind(path) {
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+            let alive = UnixDatagram::unbound().and_then(|s| s.connect(path)).is_ok();
+            if alive {
+                return Err(e);
+            }
+            std::fs::remove_file(path)?;
+            UnixDatagram::bind(path)
+        }
+        other => other,
+    }
+}
+
+fn set_send_buffer(socket: &UnixDatagram, bytes: usize) {
+    use std::os::unix::io::AsRawFd;
+    let value = bytes as libc::c_int;
+    // SAFETY: a valid option value of the size given. A refusal only leaves the default size.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
+fn receive_loop(shared: &Shared, socket: &UnixDatagram) {
+    // Larger than anything valid, so that an oversize datagram is seen as such, not cut.
+    let mut buf = vec![0u8; 64 * 1024];
+    while !shared.stopping.load(Ordering::SeqCst) {
+        match socket.recv(&mut buf) {
+            // 0 bytes: the shutdown of `close` (an empty datagram is invalid either way).
+            Ok(0) if shared.stopping.load(Ordering::SeqCst) => return,
+            Ok(n) => receive(shared, &buf[..n]),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {}
+            // Anything else cannot be recovered from but must not spin.
+            Err(_) => std::thread::sleep(RECV_POLL),
+        }
+    }
+}
+
+fn receive(shared: &Shared, datagram: &[u8]) {
+    let c = &shared.counters;
+    Pkt0Counters::add(&c.received, 1);
+    let (header, packet, switch) = match classify(datagram) {
+        Inbound::Switch { header, packet } => (header, packet, true),
+        Inbound::Route { header, packet } => (header, packet, false),
+        Inbound::TooShort => return Pkt0Counters::add(&c.invalid_short, 1),
+        Inbound::Oversize => return Pkt0Counters::add(&c.invalid_oversize, 1),
+        Inbound::UnknownCommand(_) => return Pkt0Counters::add(&c.invalid_command, 1),
+    };
+    Pkt0Counters::add(&c.reinjected, 1);
+    lock(&shared.log).record(header, packet);
+    let len = packet.len() as u64;
+    let mut dp = lock(&shared.datapath);
+    if let Some(agent) = dp.agent_vif().map(|v| v.idx()) {
+        dp.count_rx(agent, len);
+    }
+    if switch && !dp.count_tx(u32::from(header.ifindex), len) {
+        dp.count_drop(None, DropReason::InvalidIf);
+    }
+}

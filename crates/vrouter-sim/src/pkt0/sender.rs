@@ -1,0 +1,136 @@
+//! Sending trap frames to the agent: one datagram each, without waiting, as DPDK vRouter sends
+//! (`sendmsg(…, MSG_DONTWAIT)`): a frame the agent's socket cannot take now is dropped.
+
+use std::io;
+use std::os::unix::io::AsRawFd;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+
+use super::stats::Pkt0Counters;
+use super::TrapBatch;
+
+/// The sending side's state: whether the socket is connected to the agent's.
+#[derive(Debug)]
+pub(crate) struct Sender {
+    agent_path: PathBuf,
+    connected: bool,
+}
+
+/// How a failed send ends.
+enum Failure {
+    /// Try the same call again.
+    Retry,
+    /// The agent's socket is full (or memory is short): drop and stay connected.
+    Full,
+    /// No agent socket there any more: drop and connect again next time.
+    Gone,
+}
+
+impl Sender {
+    pub(crate) fn new(agent_path: PathBuf) -> Self {
+        Sender { agent_path, connected: false }
+    }
+
+    pub(crate) fn agent_path(&self) -> &Path {
+        &self.agent_path
+    }
+
+    /// Sends every frame of `batch`; returns how many went. Not connected yet: try now (vRouter retries until the
+    /// agent has bound its socket; trying on each batch costs one failed `connect` at most).
+    pub(crate) fn send(&mut self, socket: &UnixDatagram, batch: &TrapBatch, counters: &Pkt0Counters) -> usize {
+        if batch.is_empty() {
+            return 0;
+        }
+        if !self.connected {
+            self.connected = socket.connect(&self.agent_path).is_ok();
+        }
+        if !self.connected {
+            Pkt0Counters::add(&counters.traps_dropped_absent, batch.len() as u64);
+            return 0;
+        }
+        let (sent, failure) = send_all(socket, batch);
+        Pkt0Counters::add(&counters.traps_sent, sent as u64);
+        let rest = (batch.len() - sent) as u64;
+        match failure {
+            None => {}
+            Some(Failure::Gone) => {
+                self.connected = false;
+                Pkt0Counters::add(&counters.traps_dropped_absent, rest);
+            }
+            // A full socket drops the rest of the batch: the agent is behind, and trying each
+            // remaining frame would only cost a failing call apiece.
+            Some(Failure::Full | Failure::Retry) => Pkt0Counters::add(&counters.traps_dropped_full, rest),
+        }
+        sent
+    }
+}
+
+fn classify(e: &io::Error) -> Failure {
+    match e.raw_os_error() {
+        Some(libc::EINTR) => Failure::Retry,
+        Some(libc::ECONNREFUSED | libc::ENOTCONN | libc::EDESTADDRREQ | libc::ECONNRESET | libc::EPIPE | libc::ENOENT) => {
+            Failure::Gone
+        }
+        _ => Failure::Full,
+    }
+}
+
+/// Sends the frames in as few system calls as the platform allows; returns how many went and
+/// why the rest did not.
+#[cfg(target_os = "linux")]
+fn send_all(socket: &UnixDatagram, batch: &TrapBatch) -> (usize, Option<Failure>) {
+    let mut iovecs: Vec<libc::iovec> = batch
+        .iter()
+        .map(|f| libc::iovec { iov_base: f.as_ptr() as *mut libc::c_void, iov_len: f.len() })
+        .collect();
+    // SAFETY: zeroed mmsghdr is a valid value (null name, no control data).
+    let mut msgs: Vec<libc::mmsghdr> = iovecs
+        .iter_mut()
+        .map(|iov| {
+            let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            m.msg_hdr.msg_iov = iov;
+            m.msg_hdr.msg_iovlen = 1;
+            m
+        })
+        .collect();
+    let mut sent = 0;
+    while sent < msgs.len() {
+        let rest = &mut msgs[sent..];
+        // SAFETY: every header points at one iovec, every iovec at a frame of `batch`; all
+        // outlive the call. The socket is connected, so no address is needed.
+        let n = unsafe {
+            libc::sendmmsg(socket.as_raw_fd(), rest.as_mut_ptr(), rest.len() as libc::c_uint, libc::MSG_DONTWAIT)
+        };
+        if n > 0 {
+            sent += n as usize;
+            continue;
+        }
+        match classify(&io::Error::last_os_error()) {
+            Failure::Retry => continue,
+            other => return (sent, Some(other)),
+        }
+    }
+    (sent, None)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn send_all(socket: &UnixDatagram, batch: &TrapBatch) -> (usize, Option<Failure>) {
+    let mut sent = 0;
+    for frame in batch.iter() {
+        loop {
+            // SAFETY: `frame` is valid for its length during the call.
+            let n = unsafe {
+                libc::send(socket.as_raw_fd(), frame.as_ptr() as *const libc::c_void, frame.len(), libc::MSG_DONTWAIT)
+            };
+            if n >= 0 {
+                break;
+            }
+            match classify(&io::Error::last_os_error()) {
+                Failure::Retry => continue,
+                other => return (sent, Some(other)),
+            }
+        }
+        sent += 1;
+    }
+    (sent, None)
+}
