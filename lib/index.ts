@@ -4,6 +4,6 @@ export { decode, encode, encodeMany, type FieldsInput, type MessageInput } from 
 export { AbortError, KsyncError, ProtocolError, TransportError } from './errors'
 export * from './generated/vr'
 export { FamilyId, frameReplies, frameRequest, parseFrames, type Dialect, type Frame, type ReplyFields, type RequestFields } from './netlink'
-export { Simulator, type SimulatorOptions } from './sim'
+export { Simulator, type InjectResult, type ReinjectedFrame, type SimulatorOptions, type SimulatorStats, type TrafficOptions, type TrafficResult } from './sim'
 export { exchange, type ExchangeOptions, type TransportErrorCode } from './exchange'
 export { defaultKsyncEndpoint, Ksync, type BulkRequest, type BulkResult, type CallOptions, type KsyncOp, type KsyncOptions, type KsyncReply, type RequestOptions } from './ksync'

@@ -7,20 +7,132 @@ import native from './native'
 
 /** How to start a {@link Simulator}. */
 export interface SimulatorOptions {
-  /** Folder for the endpoints (`dpdk_netlink`, …). Default: a fresh private temporary folder, removed on close. */
+  /** Folder for the endpoints (`dpdk_netlink`, `dpdk_pkt0`, the table files). Default: a fresh private temporary folder, removed on close. */
   dir?: string
   /** How replies are framed: as DPDK vRouter (default), the Linux kernel module, or the Windows driver. */
   dialect?: Dialect
   /** Also serve ksync on TCP 127.0.0.1 at this port (0: any free port). */
   tcpPort?: number
+  /**
+   * The host's interface indexes, which vifs attach to (`vifr_os_idx`; others get −ENODEV): a list such as
+   * `'0,10,100-131'`, or its parts as an array (`[0, 10, '100-131']`). Default: any index.
+   */
+  hostIfs?: string | ReadonlyArray<number | string>
+  /** Main flow-table entries (default 524288); the overflow table is sized by vRouter's rule (a fifth, rounded up to 1024). */
+  flowEntries?: number
+  /** Main bridge-table entries (default 262144). */
+  bridgeEntries?: number
+  /** Flow-entry layout: 2024 (tf-vrouter, default) or 2019 (Juniper's, the Windows era). */
+  layout?: '2024' | '2019' | 2024 | 2019
+  /**
+   * Flows waiting in HOLD beyond which new flows are dropped (`flow_unusable`) until the agent resolves some:
+   * vRouter's `vo_flow_hold_limit`, default 8192. 0 removes the limit (for traffic without an agent answering).
+   */
+  flowHoldLimit?: number
 }
 
-/** A simulated vRouter forwarding engine serving ksync, with vRouter's state and semantics. */
+/** What became of an injected frame. */
+export interface InjectResult {
+  /**
+   * `trapped` (sent to the agent on pkt0), `held` (queued behind a trapped packet of its flow), `forwarded` (allowed
+   * by its flow), `dropped`, or `passed` (needed no flow and no trap: routing and bridging are not modelled).
+   */
+  action: 'trapped' | 'held' | 'forwarded' | 'dropped' | 'passed'
+  /** The trap command when trapped: `TRAP_ARP`, `TRAP_L3_PROTOCOLS` (DHCP), `TRAP_FLOW_MISS`, `TRAP_FLOW_ACTION_HOLD`. */
+  trap?: string
+  /** The flow's index in the flow table, when a flow was involved. */
+  flowIndex?: number
+  /** The flow's gen id (flow traps): what a FLOW_SET must carry in `fr_gen_id`. */
+  genId?: number
+  /** The nexthop id in the flow's key (flow traps). */
+  nh?: number
+  /** Why it was dropped, as named in `vr_drop_stats_req` without `vds_` (`flow_unusable`, `flow_queue_limit_exceeded`, …). */
+  reason?: string
+}
+
+/** Traffic for {@link Simulator.traffic}. */
+export interface TrafficOptions {
+  /** Distinct flows (IPv4 TCP and UDP 5-tuples), spread over the vifs. */
+  flows: number
+  /** Packets per flow (default 1). A flow's first packet traps FLOW_MISS; until the agent answers, two more are held and the rest dropped. */
+  packetsPerFlow?: number
+  /** Packets per second; default: as fast as possible. */
+  rate?: number
+  /** Send from this vif only; default: from every vif with POLICY_ENABLED (an error if there is none). */
+  vif?: number
+}
+
+/** What a traffic run did. */
+export interface TrafficResult {
+  packets: number
+  trapped: number
+  held: number
+  forwarded: number
+  dropped: number
+  passed: number
+  /** Trap frames handed to the agent's socket. */
+  trapsSent: number
+  /** Trap frames dropped: no agent bound to pkt0, or its socket full (vRouter never waits for the agent). */
+  trapsDropped: number
+  elapsedMs: number
+  /** The simulator closed before all packets went. */
+  stopped: boolean
+}
+
+/** The simulator's counters. */
+export interface SimulatorStats {
+  /** ksync request messages answered, over every connection. */
+  requestsServed: number
+  trapsSent: number
+  trapsDropped: number
+  trapsDroppedAbsent: number
+  trapsDroppedFull: number
+  /** Datagrams received from the agent on pkt0. */
+  received: number
+  /** Valid SWITCH and ROUTE frames from the agent. */
+  reinjected: number
+  /** Invalid frames from the agent: 44 bytes or fewer, larger than a DPDK mbuf, or an unknown command. */
+  invalidFrames: number
+  /** Flow entries allocated since start, by packets and by the agent. */
+  flowsCreated: number
+  /** Flow entries in use now. */
+  flowsActive: number
+}
+
+/** A frame the agent sent into the datapath on pkt0. */
+export interface ReinjectedFrame {
+  /** `CMD_SWITCH` (send out of `ifindex`) or `CMD_ROUTE` (route in `vrf` as if received on `ifindex`). */
+  cmd: string
+  ifindex: number
+  vrf: number
+  param: number
+  param1: number
+  /** The packet, from its Ethernet header on. */
+  packet: Buffer
+}
+
+/**
+ * A simulated vRouter forwarding engine: ksync with vRouter's state and semantics, the flow and bridge tables in
+ * files agents map, and pkt0 as DPDK vRouter serves it.
+ */
 export class Simulator implements AsyncDisposable {
   /** The ksync endpoint, `unix:<dir>/dpdk_netlink`. */
   readonly ksync: string
   /** The TCP ksync endpoint, `tcp:127.0.0.1:<port>`, when `tcpPort` was given. */
   readonly ksyncTcp?: string
+  /**
+   * The pkt0 endpoint, `unix:<dir>/agent_pkt0`: the path the agent binds its datagram socket to. The simulator sends
+   * trap frames there from `<dir>/dpdk_pkt0`, which the agent connects to (and sends its frames to), as DPDK vRouter does.
+   */
+  readonly pkt0: string
+  /** The flow table file (absolute path), as `vr_flow_table_data` reports it. */
+  readonly flowTable: string
+  /** The bridge table file (absolute path), as `vr_bridge_table_data` reports it. */
+  readonly bridgeTable: string
+  /** Bytes of the flow table (entries of 256 bytes, main then overflow). */
+  readonly flowTableSize: number
+  /** Bytes of the bridge table (entries of 64 bytes). */
+  readonly bridgeTableSize: number
   /** The folder holding the endpoints. */
   readonly dir: string
   #native: NativeSimulator | undefined
@@ -29,15 +141,68 @@ export class Simulator implements AsyncDisposable {
     this.#native = n
     this.ksync = n.ksync
     this.ksyncTcp = n.ksyncTcp ?? undefined
+    this.pkt0 = n.pkt0
+    this.flowTable = n.flowTable
+    this.bridgeTable = n.bridgeTable
+    this.flowTableSize = n.flowTableSize
+    this.bridgeTableSize = n.bridgeTableSize
     this.dir = n.dir
   }
 
-  /** Starts a simulator; resolves once its endpoints accept connections. */
+  /** Starts a simulator; resolves once its endpoints accept connections and its table files exist. */
   static async start(options: SimulatorOptions = {}): Promise<Simulator> {
-    return new Simulator(native.NativeSimulator.start({ dir: options.dir, dialect: options.dialect, tcpPort: options.tcpPort }))
+    const hostIfs = typeof options.hostIfs === 'string' || options.hostIfs === undefined ? options.hostIfs : options.hostIfs.join(',')
+    return new Simulator(
+      native.NativeSimulator.start({
+        dir: options.dir,
+        dialect: options.dialect,
+        tcpPort: options.tcpPort,
+        hostIfs,
+        flowEntries: options.flowEntries,
+        bridgeEntries: options.bridgeEntries,
+        layout: options.layout === undefined ? undefined : String(options.layout),
+        flowHoldLimit: options.flowHoldLimit,
+      }),
+    )
   }
 
-  /** Stops serving and closes every connection; idempotent. */
+  /**
+   * Runs one Ethernet frame through the datapath as received on vif `options.vif`: ARP traps as `TRAP_ARP`, DHCP as
+   * `TRAP_L3_PROTOCOLS`; other IPv4 on a vif with POLICY_ENABLED meets the flow table (a new flow is created in HOLD,
+   * visible in the table file, and trapped as `TRAP_FLOW_MISS`). Traps go to the agent's socket at {@link pkt0}.
+   * Throws for a vif that does not exist.
+   */
+  inject(frame: Uint8Array, options: { vif: number }): InjectResult {
+    const r = this.#open().inject(frame, options.vif)
+    const out: InjectResult = { action: r.action as InjectResult['action'] }
+    if (r.trap != null) out.trap = r.trap
+    if (r.flowIndex != null) out.flowIndex = r.flowIndex
+    if (r.genId != null) out.genId = r.genId
+    if (r.nh != null) out.nh = r.nh
+    if (r.reason != null) out.reason = r.reason
+    return out
+  }
+
+  /**
+   * Sends `flows` distinct IPv4 TCP/UDP flows through the datapath, from the VMs behind the policy-enabled vifs (or
+   * `vif`), on a native thread; resolves when done (or when the simulator closes). New flows appear in the table file
+   * and trap to pkt0; mind {@link SimulatorOptions.flowHoldLimit} when no agent answers the traps.
+   */
+  async traffic(options: TrafficOptions): Promise<TrafficResult> {
+    return this.#open().traffic({ flows: options.flows, packetsPerFlow: options.packetsPerFlow, rate: options.rate, vif: options.vif })
+  }
+
+  /** The counters: ksync requests served, traps sent and dropped, frames re-injected, flows created and active. */
+  stats(): SimulatorStats {
+    return this.#open().stats()
+  }
+
+  /** The last 1024 frames the agent sent into the datapath on pkt0 (SWITCH and ROUTE), oldest first. */
+  reinjected(): ReinjectedFrame[] {
+    return this.#open().reinjected()
+  }
+
+  /** Stops serving and closes every connection, stops traffic, removes the table files and sockets; idempotent. */
   async close(): Promise<void> {
     this.#native?.close()
     this.#native = undefined
@@ -45,5 +210,10 @@ export class Simulator implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  #open(): NativeSimulator {
+    if (this.#native === undefined) throw new Error('the simulator is closed')
+    return this.#native
   }
 }

@@ -31,7 +31,7 @@ export class NodeKsyncClient {
   #codec: ThriftCodec
   #seq = 1
   #frames = new Map<number, FrameWaiters>()
-  #buffer = Buffer.alloc(0)
+  #buffer: Buffer = Buffer.alloc(0)
 
   private constructor(socket: Socket, codec: ThriftCodec) {
     this.#socket = socket
