@@ -6,10 +6,9 @@
 mod common;
 
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 
-use common::{code, code_of, send};
+use common::{TempDir, code, code_of, send};
 use vrouter_io::ReadOnlyTable;
 use vrouter_proto::messages::{
     FlowAction, FlowFlag, FlowOp, Message, SandeshOp, VrBridgeTableData, VrFlowReq, VrFlowResponse, VrFlowTableData,
@@ -19,27 +18,6 @@ use vrouter_proto::tables::{lookup_flow, FlowEntryRef, FlowKey, FlowLayout, Tabl
 use vrouter_sim::tables::SimTables;
 use vrouter_sim::Datapath;
 
-/// A fresh directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "vrouter-sim-flow-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn datapath(dir: &Path, main: u32, overflow: Option<u32>, layout: FlowLayout) -> Datapath {
     let flow = TableGeometry::new(main, overflow, 256).unwrap();

@@ -6,12 +6,10 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::os::unix::net::UnixDatagram;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{code_of, send};
+use common::{TempDir, code_of, send};
 use vrouter_proto::agent_header::{parse_pkt0_frame, write_pkt0_frame, AgentHeader, FlowTrap, OuterEthernet};
 use vrouter_proto::messages::{
     AgentCmd, FlowAction, FlowOp, Message, SandeshOp, VifType, VrFlowReq, VrFlowResponse, VrInterfaceReq,
@@ -22,26 +20,6 @@ use vrouter_sim::tables::SimTables;
 use vrouter_sim::traffic::{nth_tuple, write_frame, Injected};
 use vrouter_sim::{Datapath, DropReason};
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "vrouter-sim-pkt0-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const PKT0_MAC: [u8; 6] = [0x02, 0x70, 0x6b, 0x74, 0x30, 0x01];
 const VM_VIF: u32 = 3;

@@ -2,9 +2,10 @@
 //! with vrouter-proto's readers, while the simulator writes.
 #![cfg(unix)]
 
+mod common;
+
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 use std::time::Instant;
 
 use vrouter_io::{ReadOnlyTable, TableKind, TableMapping};
@@ -13,28 +14,8 @@ use vrouter_proto::tables::{
     TableBytes, TableGeometry, INVALID_INDEX,
 };
 use vrouter_sim::tables::{SimTables, BRIDGE_FILE, FLOW_FILE};
+use common::TempDir;
 
-/// A fresh directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "vrouter-sim-tables-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn small_tables(dir: &Path, layout: FlowLayout) -> SimTables {
     let flow = TableGeometry::new(1024, None, 256).unwrap();

@@ -6,12 +6,11 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::os::unix::net::UnixDatagram;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::code_of;
+use common::{TempDir, code_of};
 use vrouter_io::ReadOnlyTable;
 use vrouter_proto::agent_header::parse_pkt0_frame;
 use vrouter_proto::messages::{AgentCmd, SandeshOp, VifType, VrInterfaceReq};
@@ -21,26 +20,6 @@ use vrouter_sim::tables::SimTables;
 use vrouter_sim::traffic::{nth_tuple, run, TrafficError, TrafficRun, TrafficSpec};
 use vrouter_sim::{Datapath, DropReason};
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "vrouter-sim-traffic-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const VIFS: [u32; 2] = [3, 4];
 
