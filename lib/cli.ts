@@ -3,9 +3,10 @@
 
 import { codecCommands } from './cli/codec'
 import type { Command } from './cli/command'
+import { ksyncCommands } from './cli/ksync'
 import { simCommand } from './cli/sim'
 
-const commands: Command[] = [...codecCommands, simCommand]
+const commands: Command[] = [...codecCommands, ...ksyncCommands, simCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

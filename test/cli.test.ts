@@ -6,6 +6,8 @@ import { promisify } from 'node:util'
 
 import test from 'ava'
 
+import { Ksync, NhType, Simulator } from '../lib/index'
+
 const run = async (...args: string[]) => {
   try {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'lib', 'cli.ts'), ...args])
@@ -41,4 +43,26 @@ test('help, unknown commands and bad input exit with the right codes', async (t)
   t.regex(bad.stderr, /expected hex/)
   const badField = await run('encode', 'vr_mpls_req', '{"nope": 1}')
   t.regex(badField.stderr, /vr_mpls_req has no field nope/)
+})
+
+test('dump, get, ops and drop-stats read vRouter over ksync', async (t) => {
+  await using sim = await Simulator.start({ flowEntries: 4096, bridgeEntries: 4096 })
+  await using k = await Ksync.connect(sim.ksync)
+  await k.add('vr_nexthop_req', { nhr_id: 10, nhr_type: NhType.DISCARD, nhr_family: 2, nhr_flags: 1 })
+  await k.bulk([3, 4, 5].map((l) => ({ name: 'vr_mpls_req' as const, op: 'add' as const, fields: { mr_label: l, mr_nhid: 10 } })))
+  const at = ['--endpoint', sim.ksync]
+  const mpls = await run('dump', 'mpls', ...at)
+  t.regex(mpls.stdout, /label\s+nh\n\s+3\s+10\n\s+4\s+10\n\s+5\s+10/)
+  t.deepEqual(
+    JSON.parse((await run('dump', 'mpls', '--json', ...at)).stdout).map((m: { mr_label: number }) => m.mr_label),
+    [3, 4, 5],
+  )
+  const nh = JSON.parse((await run('get', 'vr_nexthop_req', '{"nhr_id": 10}', ...at)).stdout)
+  t.is(nh[0].fields.nhr_id, 10)
+  t.regex((await run('ops', ...at)).stdout, /vo_flow_entries\s+4096/)
+  t.regex((await run('drop-stats', ...at)).stdout, /no drops/)
+  const absent = await run('get', 'vr_mpls_req', '{"mr_label": 99}', ...at)
+  t.is(absent.code, 1)
+  t.regex(absent.stderr, /ENOENT/)
+  t.regex((await run('dump', 'routes', '--family', 'inet6', ...at)).stdout, /prefix\s+nh/)
 })
