@@ -2,7 +2,7 @@
 // The Windows smoke test of the Node module, run by node.exe under Wine (scripts/windows/node-smoke.sh copies it
 // beside index.js, dist/ and vrouter-io.win32-x64-gnu.node):
 //   1. encode -> decode of a vr_interface_req gives back its fields;
-//   2. exchange() over a named pipe that this process serves with node:net (Node's own pipe server, so the addon's
+//   2. exchange() and the Ksync client over a named pipe that this process serves with node:net (Node's own pipe server, so the addon's
 //      overlapped client meets an independent implementation), answered as the Windows driver frames replies; and
 //      over a pipe nobody serves (ERR_ENDPOINT_NOT_FOUND).
 // Prints one line, "windows node smoke: <node.exe> <version>: PASS (…)" or "… FAIL (<reason>)", and exits 1 on failure.
@@ -13,7 +13,7 @@ const net = require('node:net')
 /** The facade, loaded in main() so that a native module that fails to load is reported like any failure. */
 let vr
 
-const SUMMARY = 'encode/decode, named-pipe exchange'
+const SUMMARY = 'encode/decode, named-pipe exchange, Ksync over the pipe'
 
 function encodeDecode() {
   const fields = {
@@ -33,7 +33,7 @@ function encodeDecode() {
   }
 }
 
-/** Answers each complete request frame with a vr_response and the interface, framed as the Windows driver does. */
+/** Answers each request of each frame with a vr_response and the interface, framed as the Windows driver does. */
 function answer(socket) {
   let pending = Buffer.alloc(0)
   socket.on('error', () => {})
@@ -43,11 +43,13 @@ function answer(socket) {
       const length = Math.max(16, pending.readUInt32LE(0))
       const [request] = vr.parseFrames(pending.subarray(0, length), 'request')
       pending = pending.subarray(length)
-      const [asked] = vr.decode(request.payload)
-      const parts = [
-        vr.encode('vr_response', { h_op: vr.SandeshOp.RESPONSE, resp_code: 0 }),
-        vr.encode('vr_interface_req', { vifr_idx: asked.fields.vifr_idx, vifr_name: 'tap3', vifr_ibytes: 12345n }),
-      ]
+      // Every sandesh of the frame is answered, in order, as vRouter answers a bulk frame.
+      const parts = vr.decode(request.payload).map((asked) =>
+        vr.encodeMany([
+          { name: 'vr_response', fields: { h_op: vr.SandeshOp.RESPONSE, resp_code: 0 } },
+          { name: 'vr_interface_req', fields: { vifr_idx: asked.fields.vifr_idx, vifr_name: 'tap3', vifr_ibytes: 12345n } },
+        ]),
+      )
       socket.write(vr.frameReplies(parts, { dialect: 'windows', familyId: request.type, seq: request.seq }))
     }
   })
@@ -65,20 +67,34 @@ async function pipeExchange() {
     const request = vr.frameRequest(get, { familyId: vr.FamilyId.WINDOWS, seq: 77 })
     const replies = await vr.exchange(pipe, request, { timeoutMs: 30_000 })
     const frames = vr.parseFrames(replies)
+    // A GET is answered with one message: vr_response, then the object.
     assert.deepEqual(
       frames.map((f) => [f.kind, f.seq, f.multi]),
-      [
-        ['sandesh', 77, true],
-        ['sandesh', 77, true],
-        ['done', 77, false],
-      ],
+      [['sandesh', 77, false]],
     )
-    assert.deepEqual(vr.decode(frames[0].payload)[0].fields.resp_code, 0)
-    const [iface] = vr.decode(frames[1].payload)
+    const [response, iface] = vr.decode(frames[0].payload)
+    assert.equal(response.fields.resp_code, 0)
     assert.equal(iface.name, 'vr_interface_req')
     assert.equal(iface.fields.vifr_idx, 3)
     assert.equal(iface.fields.vifr_name, 'tap3')
     assert.equal(iface.fields.vifr_ibytes, 12345n)
+
+    // The ksync client over the same pipe: one GET, then a bulk packed into frames.
+    const ksync = await vr.Ksync.connect(pipe)
+    try {
+      const got = await ksync.get('vr_interface_req', { vifr_idx: 7 }, { timeoutMs: 30_000 })
+      assert.equal(got.vifr_idx, 7)
+      assert.equal(got.vifr_name, 'tap3')
+      const many = await ksync.bulk(Array.from({ length: 20 }, (_, i) => ({ name: 'vr_interface_req', op: 'get', fields: { vifr_idx: i } })), {
+        timeoutMs: 30_000,
+      })
+      assert.deepEqual(
+        many.map((r) => r.ok && r.reply.objects[0].fields.vifr_idx),
+        Array.from({ length: 20 }, (_, i) => i),
+      )
+    } finally {
+      await ksync.close()
+    }
   } finally {
     server.close()
   }
