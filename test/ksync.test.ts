@@ -131,6 +131,15 @@ test('connecting to nothing is a TransportError naming the endpoint', async (t) 
   t.regex(kernel.message, /vrouter.*kernel module/)
 })
 
+test('netlink: the kernel generic-netlink path, against the kernel\'s own controller family', async (t) => {
+  if (process.platform !== 'linux') return t.pass()
+  // nlctrl is no vRouter: the kernel answers our Sandesh requests with NLMSG_ERROR, which
+  // arrives as a KsyncError — proof that the request went through the socket and back.
+  await using k = await Ksync.connect('netlink:nlctrl')
+  const e = await t.throwsAsync(k.get('vrouter_ops', {}), { instanceOf: KsyncError })
+  t.is(e.code, 'EOPNOTSUPP')
+})
+
 test('an idle connection does not keep Node running', async (t) => {
   await using sim = await Simulator.start()
   const script = `
