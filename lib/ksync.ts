@@ -297,7 +297,12 @@ export class Ksync implements AsyncDisposable {
           this.#settle(id, batch.codes[i], objs)
           break
         case EV_FAILED:
-          this.#fail(id, new TransportError(batch.messages[i] ?? 'no answer', { code: 'ERR_NO_RESPONSE', endpoint: this.endpoint }))
+          this.#fail(
+            id,
+            batch.codes[i]
+              ? new ProtocolError(`${this.endpoint}: ${batch.messages[i] ?? 'bad reply'}`, { code: 'ERR_KSYNC_PROTOCOL', offset: 0 })
+              : new TransportError(batch.messages[i] ?? 'no answer', { code: 'ERR_NO_RESPONSE', endpoint: this.endpoint }),
+          )
           break
         case EV_DUMP_PAGE:
         case EV_DUMP_FAILED:

@@ -1,11 +1,14 @@
 // The ksync client against the simulator over real sockets.
 
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import test from 'ava'
 
-import { AbortError, Ksync, KsyncError, NhType, SandeshOp, Simulator, TransportError, type Dialect } from '../lib/index'
+import { AbortError, Ksync, KsyncError, NhType, ProtocolError, SandeshOp, Simulator, TransportError, type Dialect } from '../lib/index'
 
 async function withSim(dialect: Dialect = 'dpdk', tcp = false) {
   const sim = await Simulator.start({ dialect, tcpPort: tcp ? 0 : undefined })
@@ -155,4 +158,41 @@ test('an idle connection does not keep Node running', async (t) => {
   const code = await new Promise((resolve) => child.once('exit', resolve))
   t.is(code, 0, out)
   t.regex(out, /connected and answered/)
+})
+
+test('a malformed reply rejects everything pending with a ProtocolError, and connecting again works', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrouter-io-bad-'))
+  const path = join(dir, 'bad.sock')
+  // A peer that answers every request with a frame whose payload is not Sandesh.
+  const server = createServer((s) =>
+    s.on('data', (d: Buffer) => {
+      const seq = d.readUInt32LE(8)
+      const bad = Buffer.alloc(24 + 8, 0xee)
+      bad.writeUInt32LE(bad.length, 0)
+      bad.writeUInt16LE(24, 4)
+      bad.writeUInt16LE(0, 6)
+      bad.writeUInt32LE(seq, 8)
+      bad.writeUInt32LE(0, 12)
+      bad.writeUInt32LE(1, 16)
+      bad.writeUInt16LE(8, 20)
+      bad.writeUInt16LE(1, 22)
+      s.write(bad)
+    }),
+  )
+  await new Promise<void>((resolve) => server.listen(path, resolve))
+  try {
+    const k = await Ksync.connect(`unix:${path}`)
+    const results = await Promise.allSettled([k.get('vrouter_ops', {}), k.get('vrouter_ops', {})])
+    for (const r of results) {
+      t.is(r.status, 'rejected')
+      if (r.status === 'rejected') t.true(r.reason instanceof ProtocolError, String(r.reason))
+    }
+    await t.throwsAsync(k.get('vrouter_ops', {}))
+    await k.close()
+    await using again = await Ksync.connect(`unix:${path}`)
+    t.truthy(again)
+  } finally {
+    server.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

@@ -26,7 +26,7 @@ pub struct NativeEventBatch {
     /// Request or dump ids.
     pub ids: Float64Array,
     /// Reply: `resp_code`. Dump page: 1 while more pages follow, 0 on the last. Dump failed: the
-    /// refusing `resp_code`, or 0. Closed: 1 for a protocol error, 0 for a transport failure.
+    /// refusing `resp_code`, or 0. Failed and closed: 1 for a protocol error, 0 otherwise.
     pub codes: Int32Array,
     /// Objects of each event, in `objects`.
     pub counts: Uint32Array,
@@ -166,7 +166,10 @@ fn batch(events: Vec<ClientEvent>) -> NativeEventBatch {
     for e in events {
         match e {
             ClientEvent::Session(Event::Reply { id, response_code, objects }) => push(EV_REPLY, id.get(), response_code, &objects, None),
-            ClientEvent::Session(Event::Failed { id, error }) => push(EV_FAILED, id.get(), 0, &[], Some(request_error(&error))),
+            ClientEvent::Session(Event::Failed { id, error }) => {
+                let protocol = matches!(error, RequestError::Protocol(_)) as i32;
+                push(EV_FAILED, id.get(), protocol, &[], Some(error.to_string()))
+            }
             ClientEvent::Session(Event::DumpPage { id, objects, more }) => push(EV_DUMP_PAGE, id.get(), more as i32, &objects, None),
             ClientEvent::Session(Event::DumpFailed { id, error }) => {
                 let code = if let DumpError::Response(c) = error { c } else { 0 };
@@ -186,10 +189,6 @@ fn batch(events: Vec<ClientEvent>) -> NativeEventBatch {
         objects: objects.into(),
         messages,
     }
-}
-
-fn request_error(e: &RequestError) -> String {
-    e.to_string()
 }
 
 /// The errno name of a negative response code (`ENOENT` for −2), if it has one.
