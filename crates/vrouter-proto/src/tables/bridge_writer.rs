@@ -33,14 +33,14 @@ impl<S: TableSink> fmt::Debug for BridgeTableWriter<S> {
 impl<S: TableSink> BridgeTableWriter<S> {
     /// Initialises the table ([`init_table`](super::init_table)) and returns a writer for it.
     pub fn create(mut sink: S, geometry: &TableGeometry) -> Result<Self, TableError> {
-        check_entry_size(geometry)?;
+        geometry.expect_entry_size(BRIDGE_ENTRY_SIZE)?;
         init_in_place(&mut sink, geometry)?;
         Self::attach(sink, geometry)
     }
 
     /// A writer for a table already initialised (and possibly in use).
     pub fn attach(sink: S, geometry: &TableGeometry) -> Result<Self, TableError> {
-        check_entry_size(geometry)?;
+        geometry.expect_entry_size(BRIDGE_ENTRY_SIZE)?;
         let slots = SlotAllocator::attach(sink.bytes(), geometry)?;
         Ok(Self { sink, slots })
     }
@@ -165,12 +165,3 @@ impl<S: TableSink> BridgeTableWriter<S> {
     }
 }
 
-fn check_entry_size(geometry: &TableGeometry) -> Result<(), TableError> {
-    if geometry.entry_size() != BRIDGE_ENTRY_SIZE {
-        return Err(TableError::WrongEntrySize {
-            entry_size: geometry.entry_size(),
-            expected: BRIDGE_ENTRY_SIZE,
-        });
-    }
-    Ok(())
-}

@@ -58,7 +58,7 @@ impl<S: TableSink> FlowTableWriter<S> {
         geometry: &TableGeometry,
         layout: FlowLayout,
     ) -> Result<Self, TableError> {
-        check_entry_size(geometry)?;
+        geometry.expect_entry_size(FLOW_ENTRY_SIZE)?;
         init_in_place(&mut sink, geometry)?;
         Self::attach(sink, geometry, layout)
     }
@@ -70,7 +70,7 @@ impl<S: TableSink> FlowTableWriter<S> {
         geometry: &TableGeometry,
         layout: FlowLayout,
     ) -> Result<Self, TableError> {
-        check_entry_size(geometry)?;
+        geometry.expect_entry_size(FLOW_ENTRY_SIZE)?;
         let slots = SlotAllocator::attach(sink.bytes(), geometry)?;
         Ok(Self {
             sink,
@@ -251,12 +251,3 @@ impl<S: TableSink> FlowTableWriter<S> {
     }
 }
 
-fn check_entry_size(geometry: &TableGeometry) -> Result<(), TableError> {
-    if geometry.entry_size() != FLOW_ENTRY_SIZE {
-        return Err(TableError::WrongEntrySize {
-            entry_size: geometry.entry_size(),
-            expected: FLOW_ENTRY_SIZE,
-        });
-    }
-    Ok(())
-}

@@ -212,6 +212,14 @@ impl TableGeometry {
         self.entry_size
     }
 
+    /// Checks that the table holds entries of `expected` bytes (a writer's own entry size).
+    pub(crate) fn expect_entry_size(&self, expected: u32) -> Result<(), super::TableError> {
+        if self.entry_size != expected {
+            return Err(super::TableError::WrongEntrySize { entry_size: self.entry_size, expected });
+        }
+        Ok(())
+    }
+
     /// Main plus overflow entries.
     pub const fn total_entries(&self) -> u32 {
         self.main_entries + self.overflow_entries
