@@ -3,10 +3,10 @@
 
 use vrouter_proto::messages::{SandeshOp, VrMirrorReq};
 
-use super::dump::resume_after;
+use super::indexed;
 use super::errno::*;
 use super::nexthop::NhRef;
-use super::{Datapath, Dumper, Responses};
+use super::{Datapath, Responses};
 
 /// One mirror entry.
 #[derive(Debug)]
@@ -75,30 +75,10 @@ fn fill(r: &mut VrMirrorReq, idx: u32, m: &Mirror) {
     r.mirr_vlan = m.vlan;
 }
 
-fn get(dp: &Datapath, mut req: VrMirrorReq, out: &mut Responses) {
-    let idx = index(&req);
-    if !dp.mirrors.in_range(idx as i64) {
-        return out.code(-ENODEV);
-    }
-    match dp.mirrors.get(idx) {
-        None => out.code(-ENOENT),
-        Some(m) => {
-            // The answer is the request with the entry's fields written over it.
-            fill(&mut req, idx, m);
-            out.reply(0, &[&req]);
-        }
-    }
+fn get(dp: &Datapath, req: VrMirrorReq, out: &mut Responses) {
+    indexed::get(&dp.mirrors, index(&req), req, fill, out);
 }
 
 fn dump(dp: &Datapath, req: &VrMirrorReq, out: &mut Responses) {
-    let mut page = Dumper::new();
-    let after = resume_after(req.mirr_marker, dp.mirrors.limit());
-    for (idx, m) in after.into_iter().flat_map(|a| dp.mirrors.after(a)) {
-        let mut object = VrMirrorReq::default();
-        fill(&mut object, idx, m);
-        if !page.push(&object) {
-            break;
-        }
-    }
-    page.finish(out);
+    indexed::dump(&dp.mirrors, req.mirr_marker, fill, out);
 }

@@ -19,6 +19,7 @@ pub mod fc;
 pub mod flow;
 mod host;
 pub mod hugepage;
+mod indexed;
 pub mod info;
 pub mod interface;
 mod knobs;

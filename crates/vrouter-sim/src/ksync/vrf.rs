@@ -3,10 +3,10 @@
 
 use vrouter_proto::messages::{SandeshOp, VrVrfReq};
 
-use super::dump::resume_after;
+use super::indexed;
 use super::errno::*;
 use super::interface::VifRef;
-use super::{Datapath, Dumper, Responses};
+use super::{Datapath, Responses};
 
 /// `VRF_FLAG_*`.
 const VALID: i32 = 0x1;
@@ -101,30 +101,10 @@ fn fill(r: &mut VrVrfReq, idx: u32, e: &VrfEntry) {
     r.vrf_rid = 0;
 }
 
-fn get(dp: &Datapath, mut req: VrVrfReq, out: &mut Responses) {
-    let idx = req.vrf_idx as u32;
-    if !dp.vrfs.in_range(idx as i64) {
-        return out.code(-ENODEV);
-    }
-    match dp.vrfs.get(idx) {
-        None => out.code(-ENOENT),
-        Some(e) => {
-            // The request is the answer: unset interface fields keep what the client sent.
-            fill(&mut req, idx, e);
-            out.reply(0, &[&req]);
-        }
-    }
+fn get(dp: &Datapath, req: VrVrfReq, out: &mut Responses) {
+    indexed::get(&dp.vrfs, req.vrf_idx as u32, req, fill, out);
 }
 
 fn dump(dp: &Datapath, req: &VrVrfReq, out: &mut Responses) {
-    let mut page = Dumper::new();
-    let after = resume_after(req.vrf_marker, dp.vrfs.limit());
-    for (idx, e) in after.into_iter().flat_map(|a| dp.vrfs.after(a)) {
-        let mut object = VrVrfReq::default();
-        fill(&mut object, idx, e);
-        if !page.push(&object) {
-            break;
-        }
-    }
-    page.finish(out);
+    indexed::dump(&dp.vrfs, req.vrf_marker, fill, out);
 }
