@@ -13,6 +13,8 @@ mod trap;
 mod endpoint;
 #[cfg(unix)]
 mod sender;
+#[cfg(windows)]
+mod pipe;
 
 pub use inbound::{classify, Inbound, ReinjectLog, Reinjected, MAX_INNER_LEN, REINJECT_LOG_LEN};
 pub use stats::{Pkt0Counters, Pkt0Stats};
@@ -20,3 +22,5 @@ pub use trap::{TrapBatch, TrapSink};
 
 #[cfg(unix)]
 pub use endpoint::{Pkt0Endpoint, AGENT_PKT0, DPDK_PKT0};
+#[cfg(windows)]
+pub use pipe::{Pkt0Pipe, QUEUE_LIMIT};
