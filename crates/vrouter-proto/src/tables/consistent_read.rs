@@ -14,7 +14,7 @@ use super::bridge_entry::{BridgeEntryRef, BE_FLAGS, BE_KEY};
 use super::bridge_key::BRIDGE_KEY_LEN;
 use super::flow_entry::FlowEntryRef;
 use super::flow_key::FLOW_KEY_REGION;
-use super::flow_layout::{FlowLayout, FE_GEN_ID, FE_KEY};
+use super::flow_layout::{FlowLayout, FE_KEY};
 use super::geometry::{BRIDGE_ENTRY_SIZE, FLOW_ENTRY_SIZE};
 use super::hentry::HENTRY_FLAGS;
 use super::memory::TableBytes;
@@ -86,6 +86,14 @@ impl fmt::Debug for FlowEntryCopy {
 
 /// Copies flow entry `index` out of `table` and checks the copy against the live entry.
 ///
+/// The identity (hentry flags, `fe_flags`, key and gen id) is read first, then the entry is
+/// copied, then the identity is read again; the copy is returned only if all three agree. Reading
+/// it first matters: the writer fills an entry before it publishes `fe_flags`, so a reader that
+/// has seen the flags (before an acquire fence) sees the contents written before them, whereas a
+/// copy taken in address order could hold a field from before the publication and flags from
+/// after it. A release and reallocation in between changes the gen id (or the key), so it is
+/// caught; only 256 reallocations of the same slot with the same key during one copy would not be.
+///
 /// The copy is returned whatever the entry's state (a released entry copies fine); check
 /// [`FlowEntryRef::is_live`] on it. Over a private `[u8]` the check always passes.
 pub fn read_flow_entry<B: TableBytes + ?Sized>(
@@ -93,19 +101,17 @@ pub fn read_flow_entry<B: TableBytes + ?Sized>(
     layout: FlowLayout,
     index: u32,
 ) -> Result<FlowEntryCopy, ReadError> {
-    let entry = FlowEntryRef::new(table, layout, index).ok_or(ReadError::OutOfRange { index })?;
+    FlowEntryRef::new(table, layout, index).ok_or(ReadError::OutOfRange { index })?;
     let base = index as usize * FLOW_SIZE;
+    let flags = layout.offsets().flags;
+    let before = FlowIdentity::read(table, base, flags);
+    table.acquire_fence();
     let mut bytes = [0u8; FLOW_SIZE];
     table.read_into(base, &mut bytes);
     // The re-check must read after the copy, not be hoisted before it.
     table.acquire_fence();
-
-    let flags = layout.offsets().flags;
-    let same = table.read_u8(base + HENTRY_FLAGS) == bytes[HENTRY_FLAGS]
-        && entry.flags().to_le_bytes() == bytes[flags..flags + 2]
-        && table.read_array::<{ FLOW_KEY_REGION + 1 }>(base + FE_KEY)[..]
-            == bytes[FE_KEY..=FE_GEN_ID];
-    if same {
+    let after = FlowIdentity::read(table, base, flags);
+    if before == after && before == FlowIdentity::read(&bytes[..], 0, flags) {
         Ok(FlowEntryCopy {
             index,
             layout,
@@ -113,6 +119,24 @@ pub fn read_flow_entry<B: TableBytes + ?Sized>(
         })
     } else {
         Err(ReadError::Torn { index })
+    }
+}
+
+/// What identifies a flow entry's occupant: in-use flags, key and gen id.
+#[derive(PartialEq, Eq)]
+struct FlowIdentity {
+    hentry_flags: u8,
+    flags: [u8; 2],
+    key_and_gen: [u8; FLOW_KEY_REGION + 1],
+}
+
+impl FlowIdentity {
+    fn read<B: TableBytes + ?Sized>(table: &B, base: usize, flags: usize) -> Self {
+        Self {
+            hentry_flags: table.read_u8(base + HENTRY_FLAGS),
+            flags: table.read_array(base + flags),
+            key_and_gen: table.read_array(base + FE_KEY),
+        }
     }
 }
 
@@ -150,24 +174,40 @@ impl fmt::Debug for BridgeEntryCopy {
 }
 
 /// Copies bridge entry `index` out of `table` and checks the copy's flags and key against the
-/// live entry.
+/// live entry, read before and after the copy (see [`read_flow_entry`] for why before).
 pub fn read_bridge_entry<B: TableBytes + ?Sized>(
     table: &B,
     index: u32,
 ) -> Result<BridgeEntryCopy, ReadError> {
     BridgeEntryRef::new(table, index).ok_or(ReadError::OutOfRange { index })?;
     let base = index as usize * BRIDGE_SIZE;
+    let before = BridgeIdentity::read(table, base);
+    table.acquire_fence();
     let mut bytes = [0u8; BRIDGE_SIZE];
     table.read_into(base, &mut bytes);
     table.acquire_fence();
-
-    let same = table.read_u8(base + HENTRY_FLAGS) == bytes[HENTRY_FLAGS]
-        && table.read_array::<BRIDGE_KEY_LEN>(base + BE_KEY)[..]
-            == bytes[BE_KEY..BE_KEY + BRIDGE_KEY_LEN]
-        && table.read_array::<2>(base + BE_FLAGS)[..] == bytes[BE_FLAGS..BE_FLAGS + 2];
-    if same {
+    let after = BridgeIdentity::read(table, base);
+    if before == after && before == BridgeIdentity::read(&bytes[..], 0) {
         Ok(BridgeEntryCopy { index, bytes })
     } else {
         Err(ReadError::Torn { index })
+    }
+}
+
+/// What identifies a bridge entry's occupant: hentry flags, key and `be_flags`.
+#[derive(PartialEq, Eq)]
+struct BridgeIdentity {
+    hentry_flags: u8,
+    key: [u8; BRIDGE_KEY_LEN],
+    flags: [u8; 2],
+}
+
+impl BridgeIdentity {
+    fn read<B: TableBytes + ?Sized>(table: &B, base: usize) -> Self {
+        Self {
+            hentry_flags: table.read_u8(base + HENTRY_FLAGS),
+            key: table.read_array(base + BE_KEY),
+            flags: table.read_array(base + BE_FLAGS),
+        }
     }
 }

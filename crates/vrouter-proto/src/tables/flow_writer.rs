@@ -131,6 +131,17 @@ impl<S: TableSink> FlowTableWriter<S> {
     /// and `fe_type`, and vRouter's fresh-entry values (no reverse flow, no mirrors, no ECMP
     /// member). Action and everything else are left for the caller.
     pub fn insert(&mut self, key: &FlowKey) -> Result<FlowSlot, TableError> {
+        self.insert_with(key, |_, _| {})
+    }
+
+    /// [`insert`](Self::insert), with `fill` setting more fields before the entry is published
+    /// (before `fe_flags` says `ACTIVE`), so that no reader sees the entry without them. `fill`
+    /// is given the slot (index and new gen id) and the entry.
+    pub fn insert_with(
+        &mut self,
+        key: &FlowKey,
+        fill: impl FnOnce(FlowSlot, &mut FlowEntryMut<'_, S>),
+    ) -> Result<FlowSlot, TableError> {
         if let Some(index) = self.lookup(key) {
             return Err(TableError::Exists { index });
         }
@@ -160,6 +171,11 @@ impl<S: TableSink> FlowTableWriter<S> {
         if let Some(u) = o.underlay_ecmp_index {
             self.sink.write(base + u, &(-1i8).to_le_bytes());
         }
+        let slot = FlowSlot {
+            index: reservation.index,
+            gen_id,
+        };
+        fill(slot, &mut FlowEntryMut::new(&mut self.sink, base, self.layout));
 
         self.sink.release_fence();
         self.sink.write(
@@ -167,10 +183,7 @@ impl<S: TableSink> FlowTableWriter<S> {
             &(FLOW_FLAG_ACTIVE | FLOW_FLAG_NEW_FLOW).to_le_bytes(),
         );
         self.slots.link(&mut self.sink, reservation);
-        Ok(FlowSlot {
-            index: reservation.index,
-            gen_id,
-        })
+        Ok(slot)
     }
 
     /// Releases entry `index` as vRouter resets a flow: `fe_flags` = 0, counters zeroed, key

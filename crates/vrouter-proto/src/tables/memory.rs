@@ -99,16 +99,41 @@ impl TableBytes for [AtomicU8] {
 
     #[inline]
     fn read_into(&self, offset: usize, dst: &mut [u8]) {
-        // Byte loads only: wider atomic loads over memory that others access with other sizes are
-        // not something Rust's memory model blesses, and bytes are what the layout needs anyway.
         let src = &self[offset..offset + dst.len()];
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = s.load(Ordering::Relaxed);
-        }
+        racy_copy(src, dst);
     }
 
     fn acquire_fence(&self) {
         fence(Ordering::Acquire);
+    }
+}
+
+/// Copies `src` (memory others may be writing) into `dst`, as a sequence of byte loads.
+///
+/// Byte loads only: wider atomic loads over memory that others access with other sizes are not
+/// something Rust's memory model blesses, and bytes are what the layout needs anyway. On x86-64
+/// the bytes are moved by one `rep movsb`: the instruction performs byte-sized loads (each one
+/// atomic on the hardware, exactly what a relaxed `AtomicU8` load compiles to) at `memcpy`
+/// speed, and an `asm!` block is opaque to the compiler, so no non-atomic Rust access to the
+/// shared bytes is ever made. Elsewhere, a loop of relaxed byte loads.
+#[inline]
+pub fn racy_copy(src: &[AtomicU8], dst: &mut [u8]) {
+    assert_eq!(src.len(), dst.len(), "racy_copy: lengths differ");
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `src` is readable and `dst` writable for `len` bytes (two slices of that length,
+    // `dst` exclusive); the direction flag is clear at every call boundary (both x86-64 ABIs).
+    unsafe {
+        std::arch::asm!(
+            "rep movsb",
+            inout("rcx") dst.len() => _,
+            inout("rsi") src.as_ptr() => _,
+            inout("rdi") dst.as_mut_ptr() => _,
+            options(nostack, preserves_flags)
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = s.load(Ordering::Relaxed);
     }
 }
 

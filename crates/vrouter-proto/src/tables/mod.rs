@@ -35,6 +35,7 @@ mod hentry;
 mod init;
 mod lookup;
 pub mod memory;
+mod scan;
 mod slot_allocator;
 
 pub use bridge_entry::{
@@ -70,4 +71,8 @@ pub use hentry::{
 };
 pub use init::init_table;
 pub use lookup::{lookup_bridge, lookup_flow, BucketWalk};
-pub use memory::{shared_bytes, TableBytes, TableSink};
+pub use memory::{racy_copy, shared_bytes, TableBytes, TableSink};
+pub use scan::{
+    flow_copy_is_active, read_flow_entry_retrying, scan_bridge, scan_flows, BridgeFilter,
+    FlowFilter, Prefix, ScanProgress, TORN_RETRIES,
+};
