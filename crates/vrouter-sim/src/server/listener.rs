@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use super::poll_mode::{PollingStream, POLL_WINDOW};
 use super::KsyncService;
 
 /// Where to listen.
@@ -150,8 +151,8 @@ fn accept_loop(socket: Socket, service: KsyncService, stopping: Arc<AtomicBool>,
         let _ = std::thread::Builder::new().name("vrouter-sim ksync".into()).spawn(move || {
             // A connection's end, normal or not, concerns only that connection.
             let _ = match conn {
-                Conn::Unix(s) => service.serve(s),
-                Conn::Tcp(s) => service.serve(s),
+                Conn::Unix(s) => service.serve(PollingStream::new(s, POLL_WINDOW)),
+                Conn::Tcp(s) => service.serve(PollingStream::new(s, POLL_WINDOW)),
             };
             connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         });

@@ -1,7 +1,16 @@
-//! The simulator's I/O: serving ksync connections over byte streams.
+//! The simulator's I/O: serving ksync connections over byte streams — Unix stream sockets and TCP on Unix,
+//! named pipes on Windows.
 
 mod ksync;
+#[cfg(unix)]
 mod listener;
+#[cfg(windows)]
+mod pipe;
+#[cfg(unix)]
+mod poll_mode;
 
 pub use ksync::KsyncService;
+#[cfg(unix)]
 pub use listener::{KsyncListener, ListenAddr};
+#[cfg(windows)]
+pub use pipe::KsyncPipeListener;
