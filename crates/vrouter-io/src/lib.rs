@@ -14,6 +14,8 @@ mod cancel;
 pub mod endpoint;
 mod error;
 pub mod ksync;
+/// pkt0, the packet channel: batched reads into a bounded queue, batched sends, pcap capture.
+pub mod pkt0;
 #[cfg(unix)]
 pub mod mmap;
 mod table;
@@ -21,6 +23,8 @@ mod transport;
 
 #[cfg(target_os = "linux")]
 pub mod netlink_socket;
+#[cfg(unix)]
+pub mod nonblocking;
 #[cfg(unix)]
 pub mod tcp;
 #[cfg(unix)]

@@ -17,6 +17,11 @@ use crate::unix::{connect_error, SocketTransport};
 /// Errors: [`ErrorKind::InvalidInput`] for an address without a port or a host that does not resolve,
 /// [`ErrorKind::NotFound`] when the connection is refused (nothing listens there).
 pub fn connect(address: &str) -> Result<SocketTransport> {
+    connect_stream(address).map(SocketTransport::from_tcp)
+}
+
+/// The connected stream of [`connect`], for the non-blocking form.
+pub(crate) fn connect_stream(address: &str) -> Result<TcpStream> {
     let context = || format!("connect tcp:{address}");
     let addrs = address
         .to_socket_addrs()
@@ -28,7 +33,7 @@ pub fn connect(address: &str) -> Result<SocketTransport> {
                 stream
                     .set_nodelay(true)
                     .map_err(|e| Error::from_os(e, context()))?;
-                return Ok(SocketTransport::from_tcp(stream));
+                return Ok(stream);
             }
             Err(e) => last = Some(e),
         }

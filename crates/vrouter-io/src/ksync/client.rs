@@ -49,12 +49,7 @@ impl KsyncClient {
     ) -> Result<KsyncClient> {
         let parsed = Endpoint::parse(endpoint)?;
         let (transport, endpoint_family) = parsed.open_ksync_with_family()?;
-        let family_id = options.family_id.unwrap_or(endpoint_family);
-        let mut base = SessionConfig::new(family_id, options.pid.unwrap_or_else(std::process::id));
-        if matches!(parsed, Endpoint::Netlink(_)) {
-            base.max_frames_in_flight = NETLINK_FRAMES_IN_FLIGHT;
-        }
-        let session = KsyncSession::with_config(options.session.apply(base));
+        let (session, family_id) = new_session(&parsed, endpoint_family, &options);
         let framing = transport.framing();
         let canceller = transport.canceller();
         let (read_half, write_half) = transport.split();
@@ -261,19 +256,7 @@ impl KsyncClient {
     }
 
     fn submit_error(&self, state: &State, err: SubmitError, context: &'static str) -> Error {
-        if let Some(closed) = &state.closed {
-            return closed.to_error();
-        }
-        let kind = match err {
-            // The session fails only together with the client's closing (checked above); kept for completeness.
-            SubmitError::SessionFailed(_) => ErrorKind::Other,
-            _ => ErrorKind::InvalidInput,
-        };
-        Error::with_kind(
-            kind,
-            io::Error::new(io::ErrorKind::InvalidInput, err),
-            context,
-        )
+        submit_error(state.closed.as_ref(), err, context)
     }
 }
 
@@ -284,9 +267,33 @@ impl Drop for KsyncClient {
     }
 }
 
+/// The error of a refused submit: the closing's, once closed.
+pub(super) fn submit_error(closed: Option<&ClientClosed>, err: SubmitError, context: &'static str) -> Error {
+    if let Some(closed) = closed {
+        return closed.to_error();
+    }
+    let kind = match err {
+        // The session fails only together with the client's closing (checked above); kept for completeness.
+        SubmitError::SessionFailed(_) => ErrorKind::Other,
+        _ => ErrorKind::InvalidInput,
+    };
+    Error::with_kind(kind, io::Error::new(io::ErrorKind::InvalidInput, err), context)
+}
+
+/// The session for a connection to `endpoint`, and the family id its requests carry: the agent's choices for that
+/// kind of endpoint, with `options` applied.
+pub(super) fn new_session(endpoint: &Endpoint, endpoint_family: u16, options: &ClientOptions) -> (KsyncSession, u16) {
+    let family_id = options.family_id.unwrap_or(endpoint_family);
+    let mut base = SessionConfig::new(family_id, options.pid.unwrap_or_else(std::process::id));
+    if matches!(endpoint, Endpoint::Netlink(_)) {
+        base.max_frames_in_flight = NETLINK_FRAMES_IN_FLIGHT;
+    }
+    (KsyncSession::with_config(options.session.apply(base)), family_id)
+}
+
 /// Encodes a message before the lock is taken (so the lock covers queueing only) and checks what the session would
 /// refuse, so that a batch is refused before any of it is queued.
-fn encode(request: Request) -> Result<Request> {
+pub(super) fn encode(request: Request) -> Result<Request> {
     let bytes = match request {
         Request::Message(m) => m.to_bytes(),
         Request::Encoded(bytes) => bytes,

@@ -38,6 +38,8 @@
 mod client;
 mod event;
 mod options;
+#[cfg(unix)]
+mod polled;
 mod reader;
 mod shared;
 mod writer;
@@ -45,3 +47,5 @@ mod writer;
 pub use client::KsyncClient;
 pub use event::{ClientClosed, ClientEvent, CloseCause};
 pub use options::{ClientOptions, SessionOptions};
+#[cfg(unix)]
+pub use polled::PolledKsyncClient;

@@ -14,7 +14,7 @@ use super::event::ClientClosed;
 use super::shared::Shared;
 
 /// Bytes asked for per stream read: a few agent-sized messages.
-const STREAM_READ: usize = 16 * 1024;
+pub(super) const STREAM_READ: usize = 16 * 1024;
 
 /// Read buffer on message transports: the longest netlink message ksync can produce (a u16 `nla_len`), plus
 /// the room of an `NLMSG_ERROR` quoting such a request.
@@ -23,7 +23,7 @@ const MESSAGE_BUFFER: usize = 80 * 1024;
 /// The reassembler's limit: every length a ksync message can have. Longer messages than the agent's 4096 bytes are
 /// still cut out and handed to the session, so that its own check fails it with the right error; only a length
 /// no netlink message of ksync can have breaks the stream here.
-const STREAM_FRAME_LIMIT: usize = SANDESH_HDRLEN + MAX_SANDESH_PAYLOAD;
+pub(super) const STREAM_FRAME_LIMIT: usize = SANDESH_HDRLEN + MAX_SANDESH_PAYLOAD;
 
 /// Where received bytes go before the session sees them.
 enum Input {
@@ -71,7 +71,7 @@ impl Input {
 
 /// Fails the session for a stream that cannot be cut any more, so that it reports every pending request and dump
 /// failed as for any other bad input: it is shown the offending header, which it refuses as well.
-fn fail_session(session: &mut KsyncSession, error: FrameError) -> Result<(), ProtocolError> {
+pub(super) fn fail_session(session: &mut KsyncSession, error: FrameError) -> Result<(), ProtocolError> {
     let nlmsg_len = match error {
         FrameError::LengthBelowHeader { nlmsg_len }
         | FrameError::FrameTooLong { nlmsg_len, .. } => nlmsg_len,
