@@ -7,7 +7,7 @@
 # then prints one summary line and exits non-zero if anything failed.
 #
 # Usage: scripts/windows/test.sh [PACKAGE...] [-- TEST-BINARY-ARGS...]
-#   PACKAGEs default to $WINDOWS_TEST_PACKAGES, else "sandesh vrouter-proto vrouter-io" (the crates meant to run
+#   PACKAGEs default to $WINDOWS_TEST_PACKAGES, else "sandesh vrouter-proto vrouter-io vrouter-sim" (the crates meant to run
 #   on Windows). Pass the list explicitly to leave out a crate that is mid-edit.
 # Environment: WINDOWS_TEST_PACKAGES (space or comma separated), WINDOWS_WORKSPACE (workspace root, default the
 #   repository), WINDOWS_SKIP_SETUP=1 (do not run setup.sh), WINDOWS_SKIP_MSVC=1 (skip step 3),
@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 if [ ${#packages[@]} -eq 0 ]; then
-	read -r -a packages <<<"$(echo "${WINDOWS_TEST_PACKAGES:-sandesh vrouter-proto vrouter-io}" | tr ',' ' ')"
+	read -r -a packages <<<"$(echo "${WINDOWS_TEST_PACKAGES:-sandesh vrouter-proto vrouter-io vrouter-sim}" | tr ',' ' ')"
 fi
 
 started=$SECONDS

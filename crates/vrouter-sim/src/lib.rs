@@ -4,7 +4,7 @@
 //! - [`ksync`]: the request side, sans-I/O: a request payload (one or more Sandesh messages) in,
 //!   the response buffers vRouter would queue out, against a [`Datapath`] that holds the state
 //!   with vRouter's validation and error codes.
-//! - [`server`]: serving ksync connections (Unix stream socket, TCP) against one datapath.
+//! - [`server`]: serving ksync connections (Unix stream socket, TCP; named pipes on Windows) against one datapath.
 //! - [`tables`]: the flow and bridge tables, in files agents map; a datapath given them
 //!   ([`Datapath::attach_tables`]) answers flow requests and table queries.
 //! - [`pkt0`]: trap frames to the agent and frames from it; on Unix the DPDK-style socket.
@@ -12,7 +12,6 @@
 
 pub mod ksync;
 pub mod pkt0;
-#[cfg(unix)]
 pub mod server;
 pub mod tables;
 pub mod traffic;
