@@ -192,6 +192,15 @@ export class Simulator implements AsyncDisposable {
     return this.#open().traffic({ flows: options.flows, packetsPerFlow: options.packetsPerFlow, rate: options.rate, vif: options.vif })
   }
 
+  /**
+   * Sends `count` `TRAP_FLOW_MISS` frames carrying `innerLength`-byte packets to the agent's pkt0 socket, as fast as the
+   * agent takes them (waiting for room rather than dropping, unlike traps): a load generator for pkt0 receivers.
+   * Resolves with how many went.
+   */
+  async flood(options: { innerLength: number; count: number }): Promise<number> {
+    return this.#open().flood(options.innerLength, options.count)
+  }
+
   /** The counters: ksync requests served, traps sent and dropped, frames re-injected, flows created and active. */
   stats(): SimulatorStats {
     return this.#open().stats()

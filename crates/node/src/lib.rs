@@ -11,6 +11,8 @@ mod columns;
 mod exchange;
 mod netlink;
 mod ksync;
+#[cfg(target_os = "linux")]
+mod pkt0;
 mod raw;
 #[cfg(unix)]
 mod sim;

@@ -216,6 +216,15 @@ impl NativeSimulator {
         Ok(AsyncTask::new(Traffic { datapath: self.datapath.clone(), sink, spec, stop: self.stopping.clone() }))
     }
 
+    /// Sends `count` FLOW_MISS trap frames of `inner_len`-byte packets to the agent's pkt0
+    /// socket on libuv's thread pool, waiting for room (a load generator); resolves with how
+    /// many went.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn flood(&self, inner_len: u32, count: f64) -> Result<AsyncTask<Flood>> {
+        let endpoint = self.pkt0.clone().ok_or_else(closed)?;
+        Ok(AsyncTask::new(Flood { endpoint, inner_len: inner_len as usize, count: count.max(0.0) as u64 }))
+    }
+
     /// The counters.
     #[napi]
     pub fn stats(&self) -> NativeSimStats {
@@ -267,6 +276,26 @@ impl Task for Traffic {
 
     fn resolve(&mut self, _env: Env, report: TrafficReport) -> Result<NativeTrafficResult> {
         Ok(report.into())
+    }
+}
+
+/// A pkt0 flood, on libuv's thread pool.
+pub struct Flood {
+    endpoint: Arc<Pkt0Endpoint>,
+    inner_len: usize,
+    count: u64,
+}
+
+impl Task for Flood {
+    type Output = u64;
+    type JsValue = f64;
+
+    fn compute(&mut self) -> Result<u64> {
+        self.endpoint.flood(self.inner_len, self.count).map_err(|e| Error::new(Status::GenericFailure, format!("pkt0 flood: {e}")))
+    }
+
+    fn resolve(&mut self, _env: Env, sent: u64) -> Result<f64> {
+        Ok(sent as f64)
     }
 }
 

@@ -101,38 +101,56 @@ impl BoundedQueue {
         if batch.is_empty() {
             return 0;
         }
-        // The prefix of `batch` that fits (after evicting old frames, for DropOldest).
-        let mut fit = 0usize;
-        let mut fit_bytes = 0usize;
-        for &len in batch.lens() {
-            let len = len as usize;
-            if self.policy == DropPolicy::DropOldest {
-                while !self.chunks.is_empty() && !self.room_for(fit + 1, fit_bytes + len) {
+        let (skip, keep, keep_bytes) = match self.policy {
+            DropPolicy::DropOldest => {
+                // The newest frames of the batch that fit in an empty queue; room is then made
+                // for them by dropping the oldest queued frames.
+                let (keep, keep_bytes) = self.newest_that_fit(&batch);
+                while !self.chunks.is_empty() && !self.room_for(keep, keep_bytes) {
                     self.evict_oldest();
                 }
+                (batch.len() - keep, keep, keep_bytes)
             }
-            if !self.room_for(fit + 1, fit_bytes + len) {
-                break;
+            DropPolicy::DropNewest | DropPolicy::Pause => {
+                let (mut keep, mut keep_bytes) = (0usize, 0usize);
+                for &len in batch.lens() {
+                    if !self.room_for(keep + 1, keep_bytes + len as usize) {
+                        break;
+                    }
+                    keep += 1;
+                    keep_bytes += len as usize;
+                }
+                (0, keep, keep_bytes)
             }
-            fit += 1;
-            fit_bytes += len;
-        }
-        let lost = batch.len() - fit;
+        };
+        let lost = batch.len() - keep;
         if lost > 0 {
-            let lost_bytes = batch.byte_len() - fit_bytes;
             self.stats.dropped += lost as u64;
-            self.stats.dropped_bytes += lost_bytes as u64;
+            self.stats.dropped_bytes += (batch.byte_len() - keep_bytes) as u64;
         }
-        if fit == 0 {
+        if keep == 0 {
             return 0;
         }
-        let kept = if lost == 0 { batch } else { prefix(&batch, fit, fit_bytes) };
-        self.stats.queued += fit as u64;
-        self.stats.queued_bytes += fit_bytes as u64;
-        self.stats.queued_total += fit as u64;
+        let kept = if lost == 0 { batch } else { slice(&batch, skip, keep, keep_bytes) };
+        self.stats.queued += keep as u64;
+        self.stats.queued_bytes += keep_bytes as u64;
+        self.stats.queued_total += keep as u64;
         self.stats.peak_queued_bytes = self.stats.peak_queued_bytes.max(self.stats.queued_bytes);
         self.chunks.push_back(kept);
-        fit
+        keep
+    }
+
+    /// How many of the last frames of `batch` (and their bytes) the limits allow at all.
+    fn newest_that_fit(&self, batch: &FrameBatch) -> (usize, usize) {
+        let (mut keep, mut bytes) = (0usize, 0usize);
+        for &len in batch.lens().iter().rev() {
+            if keep + 1 > self.limits.max_packets || bytes + len as usize > self.limits.max_bytes {
+                break;
+            }
+            keep += 1;
+            bytes += len as usize;
+        }
+        (keep, bytes)
     }
 
     /// Whether `packets` more frames of `bytes` more bytes fit.
@@ -178,9 +196,10 @@ impl BoundedQueue {
     }
 }
 
-fn prefix(batch: &FrameBatch, frames: usize, bytes: usize) -> FrameBatch {
+/// Frames `skip..skip + frames` of `batch`.
+fn slice(batch: &FrameBatch, skip: usize, frames: usize, bytes: usize) -> FrameBatch {
     let mut out = FrameBatch::with_capacity(bytes, frames);
-    batch.iter().take(frames).for_each(|f| out.push(f));
+    batch.iter().skip(skip).take(frames).for_each(|f| out.push(f));
     out
 }
 
@@ -219,6 +238,14 @@ mod tests {
         assert_eq!((s.queued, s.dropped), (2, 2));
         let got = q.take(100).unwrap();
         assert_eq!(got.lens(), [5, 12]);
+    }
+
+    #[test]
+    fn drop_oldest_within_one_batch_keeps_its_newest_frames() {
+        let mut q = BoundedQueue::new(QueueLimits { max_packets: 2, max_bytes: 1000 }, DropPolicy::DropOldest);
+        q.push(batch(&[1, 2, 3, 4, 5]));
+        assert_eq!(q.take(10).unwrap().lens(), [4, 5]);
+        assert_eq!(q.stats().dropped, 3);
     }
 
     #[test]

@@ -92,6 +92,8 @@ impl FrameWriter for UnixLink {
 
     fn shutdown(&self) {
         let _ = self.socket.shutdown(std::net::Shutdown::Both);
+        // The path is free for the next agent at once, not when this object is collected.
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

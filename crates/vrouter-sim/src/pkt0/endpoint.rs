@@ -113,6 +113,21 @@ impl Pkt0Endpoint {
         outcome
     }
 
+    /// Sends `count` FLOW_MISS trap frames of `inner_len`-byte packets to the agent, waiting
+    /// for room rather than dropping (a load generator for the agent's receive path; traps
+    /// proper are sent as vRouter sends them, see [`TrapSink`]). Returns how many went; stops
+    /// early when the endpoint closes or the agent goes away.
+    pub fn flood(&self, inner_len: usize, count: u64) -> io::Result<u64> {
+        let mac = lock(&self.shared.datapath).agent_vif().map_or([0; 6], |v| v.mac());
+        let frame = super::flood::flood_frame(mac, inner_len, 1);
+        if !lock(&self.shared.sender).connect(&self.shared.socket) {
+            return Err(io::Error::new(io::ErrorKind::NotConnected, "no agent has bound agent_pkt0"));
+        }
+        let sent = super::flood::flood(&self.shared.socket, &frame, count, &self.shared.stopping)?;
+        Pkt0Counters::add(&self.shared.counters.traps_sent, sent);
+        Ok(sent)
+    }
+
     /// The datapath this endpoint accounts frames on.
     pub fn datapath(&self) -> &Arc<Mutex<Datapath>> {
         &self.shared.datapath

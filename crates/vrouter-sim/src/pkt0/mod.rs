@@ -12,6 +12,8 @@ mod trap;
 #[cfg(unix)]
 mod endpoint;
 #[cfg(unix)]
+mod flood;
+#[cfg(unix)]
 mod sender;
 #[cfg(windows)]
 mod pipe;
@@ -22,5 +24,7 @@ pub use trap::{TrapBatch, TrapSink};
 
 #[cfg(unix)]
 pub use endpoint::{Pkt0Endpoint, AGENT_PKT0, DPDK_PKT0};
+#[cfg(unix)]
+pub use flood::flood_frame;
 #[cfg(windows)]
 pub use pipe::{Pkt0Pipe, QUEUE_LIMIT};

@@ -35,6 +35,14 @@ impl Sender {
         &self.agent_path
     }
 
+    /// Connects to the agent's socket if not yet connected; returns whether it is.
+    pub(crate) fn connect(&mut self, socket: &UnixDatagram) -> bool {
+        if !self.connected {
+            self.connected = socket.connect(&self.agent_path).is_ok();
+        }
+        self.connected
+    }
+
     /// Sends every frame of `batch`; returns how many went. Not connected yet: try now (vRouter retries until the
     /// agent has bound its socket; trying on each batch costs one failed `connect` at most).
     pub(crate) fn send(&mut self, socket: &UnixDatagram, batch: &TrapBatch, counters: &Pkt0Counters) -> usize {

@@ -1,0 +1,75 @@
+//! A load generator on the pkt0 socket: the same trap frame many times, as fast as the agent
+//! takes them. Unlike traps (sent without waiting, dropped when the agent is behind, as vRouter
+//! does), a flood waits for room, so that it measures the agent's receive path, not the
+//! socket's buffer.
+
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use vrouter_proto::agent_header::{AgentHeader, FlowTrap};
+use vrouter_proto::messages::AgentCmd;
+
+use super::TrapBatch;
+
+/// Frames per `sendmmsg`.
+const BURST: usize = 256;
+/// How long to wait for room before looking at `stop` again.
+const POLL_MS: i32 = 100;
+
+/// A FLOW_MISS trap of a `inner_len`-byte packet (an IPv4 TCP frame's first bytes, padded).
+pub fn flood_frame(pkt0_mac: [u8; 6], inner_len: usize, seq: u32) -> Vec<u8> {
+    let header = AgentHeader::flow_trap(
+        AgentCmd::TRAP_FLOW_MISS,
+        3,
+        1,
+        &FlowTrap { flow_index: seq, nh: 12, bytes: 0, packets: 0, gen_id: (seq & 0xff) as u8 },
+    );
+    let mut inner = vec![0u8; inner_len];
+    let eth: [u8; 14] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+    let n = eth.len().min(inner_len);
+    inner[..n].copy_from_slice(&eth[..n]);
+    let mut batch = TrapBatch::new();
+    batch.push(pkt0_mac, &header, &inner);
+    batch.get(0).expect("one frame").to_vec()
+}
+
+/// Sends `frame` `count` times on the connected `socket`, waiting for room; returns how many
+/// went (fewer when `stop` is set or the agent goes away).
+pub(crate) fn flood(socket: &UnixDatagram, frame: &[u8], count: u64, stop: &AtomicBool) -> io::Result<u64> {
+    let fd = socket.as_raw_fd();
+    let mut iovecs: Vec<libc::iovec> =
+        (0..BURST).map(|_| libc::iovec { iov_base: frame.as_ptr() as *mut libc::c_void, iov_len: frame.len() }).collect();
+    let mut msgs: Vec<libc::mmsghdr> = iovecs
+        .iter_mut()
+        .map(|iov| {
+            // SAFETY: a zeroed mmsghdr is valid.
+            let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            m.msg_hdr.msg_iov = iov;
+            m.msg_hdr.msg_iovlen = 1;
+            m
+        })
+        .collect();
+    let mut sent = 0u64;
+    while sent < count && !stop.load(Ordering::Relaxed) {
+        let want = (count - sent).min(BURST as u64) as usize;
+        // SAFETY: headers point at iovecs pointing at `frame`, all alive for the call.
+        let n = unsafe { libc::sendmmsg(fd, msgs.as_mut_ptr(), want as libc::c_uint, libc::MSG_DONTWAIT) };
+        if n > 0 {
+            sent += n as u64;
+            continue;
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => {}
+            Some(libc::EAGAIN) | Some(libc::ENOBUFS) => {
+                let mut p = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
+                // SAFETY: one valid pollfd.
+                unsafe { libc::poll(&mut p, 1, POLL_MS) };
+            }
+            _ => return if sent > 0 { Ok(sent) } else { Err(e) },
+        }
+    }
+    Ok(sent)
+}
