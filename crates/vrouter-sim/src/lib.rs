@@ -8,8 +8,10 @@
 //! - [`tables`]: the flow and bridge tables, in files agents map; a datapath given them
 //!   ([`Datapath::attach_tables`]) answers flow requests and table queries.
 //! - [`pkt0`]: trap frames to the agent and frames from it; on Unix the DPDK-style socket.
+//! - [`churn`]: a test mode writing the flow table at full rate, each flow stamped with a check value.
 //! - [`traffic`]: frames through the datapath, one at a time or from a generator of flows.
 
+pub mod churn;
 pub mod ksync;
 pub mod pkt0;
 pub mod server;

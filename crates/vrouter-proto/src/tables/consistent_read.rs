@@ -211,3 +211,60 @@ impl BridgeIdentity {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::tables::{FlowKey, FlowTableWriter, TableGeometry};
+
+    /// A slot caught mid-insert by a reader: identity reads made before the whole-entry copy see
+    /// the slot `before`, reads after it see `after`, and the copy itself is `mixed` — what an
+    /// in-order copy gets when the writer stores `fe_tcp_seq` just after the copy read it and
+    /// publishes `fe_flags` just before the copy reads them.
+    struct MidInsert {
+        before: Vec<u8>,
+        after: Vec<u8>,
+        mixed: Vec<u8>,
+        copied: Cell<bool>,
+    }
+
+    impl TableBytes for MidInsert {
+        fn byte_len(&self) -> usize {
+            self.after.len()
+        }
+
+        fn read_into(&self, offset: usize, dst: &mut [u8]) {
+            let src = if dst.len() == FLOW_SIZE {
+                self.copied.set(true);
+                &self.mixed
+            } else if self.copied.get() {
+                &self.after
+            } else {
+                &self.before
+            };
+            dst.copy_from_slice(&src[offset..offset + dst.len()]);
+        }
+    }
+
+    #[test]
+    fn a_copy_with_flags_published_after_a_field_was_read_is_torn() {
+        let g = TableGeometry::new(4, Some(0), FLOW_ENTRY_SIZE).unwrap();
+        let mut before = vec![0u8; g.byte_len() as usize];
+        let layout = FlowLayout::Tf2024;
+        FlowTableWriter::create(&mut before[..], &g, layout).unwrap();
+        let mut after = before.clone();
+        let key = FlowKey::inet(17, Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2), 1, 2, 3);
+        let mut w = FlowTableWriter::attach(&mut after[..], &g, layout).unwrap();
+        let slot = w.insert_with(&key, |_, e| e.set_tcp_seq(0xdead_beef)).unwrap();
+        let base = slot.index as usize * FLOW_SIZE;
+        let mut mixed = after.clone();
+        // The copy read fe_tcp_seq (offset 80) before the writer stored it.
+        mixed[base + 80..base + 84].copy_from_slice(&before[base + 80..base + 84]);
+
+        let table = MidInsert { before, after, mixed, copied: Cell::new(false) };
+        assert_eq!(read_flow_entry(&table, layout, slot.index), Err(ReadError::Torn { index: slot.index }));
+    }
+}

@@ -13,7 +13,6 @@ use super::consistent_read::{
 };
 use super::constants::{BRIDGE_FLAG_VALID, FLOW_FLAG_ACTIVE, HENTRY_VALID};
 use super::flow_entry::FlowEntryRef;
-use super::flow_key::FlowKey;
 use super::flow_layout::FlowLayout;
 use super::geometry::{BRIDGE_ENTRY_SIZE, FLOW_ENTRY_SIZE};
 use super::memory::TableBytes;
@@ -265,7 +264,7 @@ pub fn flow_copy_is_active(copy: &FlowEntryCopy) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::{init_table, FlowTableWriter, TableGeometry};
+    use crate::tables::{init_table, FlowKey, FlowTableWriter, TableGeometry};
     use std::net::Ipv4Addr;
 
     #[test]
