@@ -16,4 +16,5 @@ mod pkt0;
 mod raw;
 #[cfg(unix)]
 mod sim;
+mod tables;
 mod transport_code;

@@ -1,0 +1,550 @@
+//! The flow and bridge tables, read from JavaScript (lib/tables.ts).
+//!
+//! JavaScript never gets a view of the mapping itself (a store through it would kill the
+//! process): every read here copies entries out, consistently (`read_flow_entry`: identity read
+//! before and after the copy; torn copies retried, then skipped), and writes them as columns
+//! into an arena JavaScript attached (`get`, `lookup`, batches of `active()`), or returns a scan's
+//! matches as typed arrays. One call per batch, never per entry or field.
+
+mod bridge_row;
+mod columns;
+mod flow_row;
+mod mapping;
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use vrouter_proto::tables::{
+    flow_copy_is_active, lookup_bridge, lookup_flow, racy_copy, read_bridge_entry, read_flow_entry_retrying, scan_bridge,
+    scan_flows, BridgeFilter, BridgeKey, FlowFilter, FlowKey, FlowLayout, Prefix, ReadError, FLOW_KEY_LEN_INET,
+};
+
+use crate::columns::{pin_u8, Column};
+use bridge_row::{BridgeColumns, BridgeRow};
+pub use columns::NativeColumn;
+use columns::ARENA_HEADER;
+use flow_row::{FlowColumns, FlowRow, FlowSource};
+use mapping::{MappedTable, TableKindArg};
+pub use mapping::{NativeTableFailure, NativeTableSource};
+
+/// The arena JavaScript attached, and its row count.
+struct Arena {
+    column: Column<u8>,
+    capacity: usize,
+}
+
+impl Arena {
+    fn attach(env: &Env, array: Uint8ArraySlice, capacity: u32, needed: usize) -> Result<Self> {
+        let column = pin_u8(env, array)?;
+        if column.as_slice().len() < needed {
+            return Err(invalid(format!("an arena of {capacity} rows needs {needed} bytes, got {}", column.as_slice().len())));
+        }
+        Ok(Self { column, capacity: capacity as usize })
+    }
+
+    fn check_rows(&self, row: u32, rows: u32) -> Result<()> {
+        if row as usize + rows as usize > self.capacity {
+            return Err(invalid(format!("rows {row}..{} are past the arena's {} rows", row as usize + rows as usize, self.capacity)));
+        }
+        Ok(())
+    }
+
+    /// Reports a fill's progress in the header: next index, entries skipped as torn.
+    fn report(&mut self, next: u32, torn: u32) {
+        let header = &mut self.column.as_mut_slice()[..ARENA_HEADER];
+        header[0..4].copy_from_slice(&next.to_ne_bytes());
+        header[4..8].copy_from_slice(&torn.to_ne_bytes());
+    }
+}
+
+/// What a scan returns besides the matches' columns (one typed array per field, named as in the
+/// arena layout). Declared for the types only: `scan` builds the object itself.
+#[napi(object)]
+#[allow(dead_code)]
+pub struct NativeScanCounts {
+    pub count: u32,
+    pub torn: u32,
+}
+
+/// A filter for a flow scan; absent fields match anything.
+#[napi(object)]
+pub struct NativeFlowFilter {
+    pub proto: Option<u32>,
+    /// Address or `address/length`.
+    pub src: Option<String>,
+    pub dst: Option<String>,
+    /// Either address.
+    pub addr: Option<String>,
+    pub sport: Option<u32>,
+    pub dport: Option<u32>,
+    /// Either port.
+    pub port: Option<u32>,
+    pub vrf: Option<u32>,
+    pub action: Option<u32>,
+    /// Bits that must all be set in `fe_flags`.
+    pub flags: Option<u32>,
+    pub min_bytes: Option<BigInt>,
+    pub min_packets: Option<BigInt>,
+    /// Index range: `start` (default 0) to `end` (exclusive, default the table's end).
+    pub start: Option<u32>,
+    pub end: Option<u32>,
+    /// At most this many matches.
+    pub limit: Option<u32>,
+}
+
+/// Counters of a flow table, from one pass over it.
+#[napi(object)]
+pub struct NativeFlowTableStats {
+    pub entries: u32,
+    pub main_entries: u32,
+    pub overflow_entries: u32,
+    pub active: u32,
+    pub active_overflow: u32,
+    pub hold: u32,
+    pub forward: u32,
+    pub drop: u32,
+    pub nat: u32,
+    pub ipv4: u32,
+    pub ipv6: u32,
+    pub torn: u32,
+    pub bytes: BigInt,
+    pub packets: BigInt,
+}
+
+/// A flow table mapped read-only.
+#[napi]
+pub struct NativeFlowTable {
+    table: Option<MappedTable>,
+    layout: FlowLayout,
+    arena: Option<Arena>,
+}
+
+#[napi]
+impl NativeFlowTable {
+    /// Maps the table; a failure is returned (with its code), not thrown.
+    #[napi(ts_return_type = "NativeFlowTable | NativeTableFailure")]
+    pub fn open(source: NativeTableSource, layout: Option<String>) -> Either<NativeFlowTable, NativeTableFailure> {
+        let layout = match layout.as_deref().unwrap_or("2024") {
+            "2024" => FlowLayout::Tf2024,
+            "2019" => FlowLayout::Juniper2019,
+            other => {
+                return Either::B(NativeTableFailure::new("ERR_TABLE_LAYOUT", format!("unknown flow layout {other:?}: expected 2024 or 2019")))
+            }
+        };
+        match mapping::open(&source, TableKindArg::Flow) {
+            Ok(table) => Either::A(NativeFlowTable { table: Some(table), layout, arena: None }),
+            Err(f) => Either::B(f),
+        }
+    }
+
+    /// The columns of an arena of `capacity` rows: names, kinds and offsets.
+    #[napi]
+    pub fn layout(capacity: u32) -> Vec<NativeColumn> {
+        FlowRow::layout(capacity as usize)
+    }
+
+    /// Bytes of an arena of `capacity` rows.
+    #[napi]
+    pub fn arena_bytes(capacity: u32) -> u32 {
+        FlowRow::arena_len(capacity as usize) as u32
+    }
+
+    /// Main entries.
+    #[napi(getter)]
+    pub fn main_entries(&self) -> Result<u32> {
+        Ok(self.open_table()?.geometry.main_entries())
+    }
+
+    /// Overflow entries.
+    #[napi(getter)]
+    pub fn overflow_entries(&self) -> Result<u32> {
+        Ok(self.open_table()?.geometry.overflow_entries())
+    }
+
+    /// Bytes of the table.
+    #[napi(getter)]
+    pub fn byte_length(&self) -> Result<f64> {
+        Ok(self.open_table()?.geometry.byte_len() as f64)
+    }
+
+    /// Makes `arena` (a view over a whole `ArrayBuffer` of `arenaBytes(capacity)` bytes) the
+    /// destination of the next fills.
+    #[napi]
+    pub fn attach(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
+        self.arena = Some(Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize))?);
+        Ok(())
+    }
+
+    /// Fills rows `row..row + max` with the active entries from index `start` on; returns how
+    /// many, with the next index and the torn count in the arena's header.
+    #[napi]
+    pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> Result<u32> {
+        let (table, layout) = (self.table.as_ref().ok_or_else(closed)?, self.layout);
+        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
+        arena.check_rows(row, max)?;
+        let capacity = arena.capacity;
+        let out = arena.column.as_mut_slice();
+        let mut r = row as usize;
+        let p = scan_flows(table.bytes(), layout, start, u32::MAX, &FlowFilter::default(), max, |copy| {
+            FlowRow::of(&FlowSource::new(copy)).write(out, capacity, r);
+            r += 1;
+        });
+        arena.report(p.next, p.torn);
+        Ok(p.delivered)
+    }
+
+    /// Copies entry `index` into row `row`: true when it is active (a free or torn entry is
+    /// not written).
+    #[napi]
+    pub fn fill_get(&mut self, row: u32, index: u32) -> Result<bool> {
+        let (table, layout) = (self.table.as_ref().ok_or_else(closed)?, self.layout);
+        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
+        arena.check_rows(row, 1)?;
+        let copy = match read_flow_entry_retrying(table.bytes(), layout, index) {
+            Ok(Some(c)) => c,
+            Ok(None) => return Ok(false),
+            Err(ReadError::OutOfRange { .. }) | Err(_) => {
+                return Err(Error::new(Status::InvalidArg, format!("index {index} is past the table's {} entries", table.geometry.total_entries())))
+            }
+        };
+        if !flow_copy_is_active(&copy) {
+            return Ok(false);
+        }
+        let capacity = arena.capacity;
+        FlowRow::of(&FlowSource::new(&copy)).write(arena.column.as_mut_slice(), capacity, row as usize);
+        Ok(true)
+    }
+
+    /// Finds the live entry with this key through vRouter's hash, bucket and overflow chain,
+    /// copies it into row `row`, and returns its index (−1: none).
+    #[napi]
+    pub fn fill_lookup(&mut self, row: u32, proto: u32, src: String, dst: String, sport: u32, dport: u32, nh: u32) -> Result<i32> {
+        let (table, layout) = (self.table.as_ref().ok_or_else(closed)?, self.layout);
+        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
+        arena.check_rows(row, 1)?;
+        let key = flow_key(proto, &src, &dst, sport, dport, nh)?;
+        let bytes = table.bytes();
+        // A key moved or replaced between the walk and the copy is looked up again.
+        for _ in 0..4 {
+            let Some(index) = lookup_flow(bytes, &table.geometry, layout, &key) else { return Ok(-1) };
+            let Ok(Some(copy)) = read_flow_entry_retrying(bytes, layout, index) else { continue };
+            if flow_copy_is_active(&copy) && copy.view().key() == Some(key) {
+                let capacity = arena.capacity;
+                FlowRow::of(&FlowSource::new(&copy)).write(arena.column.as_mut_slice(), capacity, row as usize);
+                return Ok(index as i32);
+            }
+        }
+        Ok(-1)
+    }
+
+    /// The active entries passing `filter`, as columns on a new object (one typed array per
+    /// field), with `count` and `torn`.
+    #[napi(ts_return_type = "Record<string, unknown> & NativeScanCounts")]
+    pub fn scan(&self, env: Env, filter: NativeFlowFilter) -> Result<Object<'_>> {
+        let table = self.open_table()?;
+        let f = flow_filter(&filter)?;
+        let mut cols = FlowColumns::default();
+        let p = scan_flows(table.bytes(), self.layout, filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX), &f, filter.limit.unwrap_or(u32::MAX), |copy| {
+            cols.push(&FlowRow::of(&FlowSource::new(copy)))
+        });
+        let mut obj = Object::new(&env)?;
+        obj.set("count", p.delivered)?;
+        obj.set("torn", p.torn)?;
+        cols.into_object(&mut obj)?;
+        Ok(obj)
+    }
+
+    /// Counts the table's entries in one pass.
+    #[napi]
+    pub fn stats(&self) -> Result<NativeFlowTableStats> {
+        let table = self.open_table()?;
+        let g = table.geometry;
+        let mut s = NativeFlowTableStats {
+            entries: g.total_entries(),
+            main_entries: g.main_entries(),
+            overflow_entries: g.overflow_entries(),
+            active: 0,
+            active_overflow: 0,
+            hold: 0,
+            forward: 0,
+            drop: 0,
+            nat: 0,
+            ipv4: 0,
+            ipv6: 0,
+            torn: 0,
+            bytes: BigInt::from(0u64),
+            packets: BigInt::from(0u64),
+        };
+        let (mut bytes, mut packets) = (0u64, 0u64);
+        let p = scan_flows(table.bytes(), self.layout, 0, u32::MAX, &FlowFilter::default(), u32::MAX, |copy| {
+            let v = copy.view();
+            s.active += 1;
+            if g.is_overflow(copy.index()) {
+                s.active_overflow += 1;
+            }
+            match v.action() {
+                0 => s.drop += 1,
+                1 => s.hold += 1,
+                2 => s.forward += 1,
+                3 => s.nat += 1,
+                _ => {}
+            }
+            if v.key_len() == FLOW_KEY_LEN_INET {
+                s.ipv4 += 1;
+            } else {
+                s.ipv6 += 1;
+            }
+            let st = v.stats();
+            bytes += st.total_bytes();
+            packets += st.total_packets();
+        });
+        s.torn = p.torn;
+        s.bytes = BigInt::from(bytes);
+        s.packets = BigInt::from(packets);
+        Ok(s)
+    }
+
+    /// A copy of the whole table (as it is during the copy: entries may be mid-update; read them
+    /// with the layout, as a private table nobody writes).
+    #[napi]
+    pub fn snapshot(&self) -> Result<Buffer> {
+        Ok(snapshot(self.open_table()?)?.into())
+    }
+
+    /// Copies the whole table into `dst` (at least the table's length).
+    #[napi]
+    pub fn snapshot_into(&self, mut dst: Uint8ArraySlice) -> Result<()> {
+        let table = self.open_table()?;
+        // SAFETY: the slice is used only during this call, on the JavaScript thread.
+        let out = unsafe { dst.as_mut() };
+        copy_table(table, out)
+    }
+
+    /// Unmaps the table; later calls fail.
+    #[napi]
+    pub fn close(&mut self) {
+        self.table = None;
+        self.arena = None;
+    }
+
+    fn open_table(&self) -> Result<&MappedTable> {
+        self.table.as_ref().ok_or_else(closed)
+    }
+}
+
+/// A bridge table mapped read-only.
+#[napi]
+pub struct NativeBridgeTable {
+    table: Option<MappedTable>,
+    arena: Option<Arena>,
+}
+
+#[napi]
+impl NativeBridgeTable {
+    /// Maps the table; a failure is returned (with its code), not thrown.
+    #[napi(ts_return_type = "NativeBridgeTable | NativeTableFailure")]
+    pub fn open(source: NativeTableSource) -> Either<NativeBridgeTable, NativeTableFailure> {
+        match mapping::open(&source, TableKindArg::Bridge) {
+            Ok(table) => Either::A(NativeBridgeTable { table: Some(table), arena: None }),
+            Err(f) => Either::B(f),
+        }
+    }
+
+    #[napi]
+    pub fn layout(capacity: u32) -> Vec<NativeColumn> {
+        BridgeRow::layout(capacity as usize)
+    }
+
+    #[napi]
+    pub fn arena_bytes(capacity: u32) -> u32 {
+        BridgeRow::arena_len(capacity as usize) as u32
+    }
+
+    #[napi(getter)]
+    pub fn main_entries(&self) -> Result<u32> {
+        Ok(self.open_table()?.geometry.main_entries())
+    }
+
+    #[napi(getter)]
+    pub fn overflow_entries(&self) -> Result<u32> {
+        Ok(self.open_table()?.geometry.overflow_entries())
+    }
+
+    #[napi(getter)]
+    pub fn byte_length(&self) -> Result<f64> {
+        Ok(self.open_table()?.geometry.byte_len() as f64)
+    }
+
+    #[napi]
+    pub fn attach(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
+        self.arena = Some(Arena::attach(&env, arena, capacity, BridgeRow::arena_len(capacity as usize))?);
+        Ok(())
+    }
+
+    /// As the flow table's `fillActive`: valid entries from `start`.
+    #[napi]
+    pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> Result<u32> {
+        let table = self.table.as_ref().ok_or_else(closed)?;
+        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
+        arena.check_rows(row, max)?;
+        let capacity = arena.capacity;
+        let out = arena.column.as_mut_slice();
+        let mut r = row as usize;
+        let p = scan_bridge(table.bytes(), start, u32::MAX, &BridgeFilter::default(), max, |copy| {
+            BridgeRow::of(copy).write(out, capacity, r);
+            r += 1;
+        });
+        arena.report(p.next, p.torn);
+        Ok(p.delivered)
+    }
+
+    /// Copies entry `index` into row `row`: true when it is valid.
+    #[napi]
+    pub fn fill_get(&mut self, row: u32, index: u32) -> Result<bool> {
+        let table = self.table.as_ref().ok_or_else(closed)?;
+        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
+        arena.check_rows(row, 1)?;
+        if !table.geometry.contains(index) {
+            return Err(Error::new(Status::InvalidArg, format!("index {index} is past the table's {} entries", table.geometry.total_entries())));
+        }
+        for _ in 0..=vrouter_proto::tables::TORN_RETRIES {
+            if let Ok(copy) = read_bridge_entry(table.bytes(), index) {
+                if !copy.view().is_live() {
+                    return Ok(false);
+                }
+                let capacity = arena.capacity;
+                BridgeRow::of(&copy).write(arena.column.as_mut_slice(), capacity, row as usize);
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Finds the live entry for `mac` (6 bytes) in `vrf`, copies it into row `row`, returns its
+    /// index (−1: none).
+    #[napi]
+    pub fn fill_lookup(&mut self, row: u32, mac: Uint8Array, vrf: u32) -> Result<i32> {
+        let table = self.table.as_ref().ok_or_else(closed)?;
+        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
+        arena.check_rows(row, 1)?;
+        let mac: [u8; 6] = mac.as_ref().try_into().map_err(|_| invalid("a MAC address has 6 bytes"))?;
+        let vrf = u16::try_from(vrf).map_err(|_| invalid(format!("vrf {vrf} does not fit 16 bits")))?;
+        let key = BridgeKey { mac, vrf };
+        for _ in 0..4 {
+            let Some(index) = lookup_bridge(table.bytes(), &table.geometry, &key) else { return Ok(-1) };
+            let Ok(copy) = read_bridge_entry(table.bytes(), index) else { continue };
+            if copy.view().is_live() && copy.view().key() == key {
+                let capacity = arena.capacity;
+                BridgeRow::of(&copy).write(arena.column.as_mut_slice(), capacity, row as usize);
+                return Ok(index as i32);
+            }
+        }
+        Ok(-1)
+    }
+
+    /// The valid entries (optionally of one VRF), as columns.
+    #[napi(ts_return_type = "Record<string, unknown> & NativeScanCounts")]
+    pub fn scan(&self, env: Env, vrf: Option<u32>) -> Result<Object<'_>> {
+        let table = self.open_table()?;
+        let filter = BridgeFilter { vrf: vrf.map(|v| v as u16), mac: None };
+        let mut cols = BridgeColumns::default();
+        let p = scan_bridge(table.bytes(), 0, u32::MAX, &filter, u32::MAX, |copy| cols.push(&BridgeRow::of(copy)));
+        let mut obj = Object::new(&env)?;
+        obj.set("count", p.delivered)?;
+        obj.set("torn", p.torn)?;
+        cols.into_object(&mut obj)?;
+        Ok(obj)
+    }
+
+    #[napi]
+    pub fn snapshot(&self) -> Result<Buffer> {
+        Ok(snapshot(self.open_table()?)?.into())
+    }
+
+    #[napi]
+    pub fn close(&mut self) {
+        self.table = None;
+        self.arena = None;
+    }
+
+    fn open_table(&self) -> Result<&MappedTable> {
+        self.table.as_ref().ok_or_else(closed)
+    }
+}
+
+fn snapshot(table: &MappedTable) -> Result<Vec<u8>> {
+    let len = table.geometry.byte_len() as usize;
+    let mut out = Vec::with_capacity(len);
+    // SAFETY: u8 has no invalid values; every byte is written by the copy right after.
+    #[allow(clippy::uninit_vec)]
+    unsafe {
+        out.set_len(len)
+    };
+    copy_table(table, &mut out)?;
+    Ok(out)
+}
+
+fn copy_table(table: &MappedTable, out: &mut [u8]) -> Result<()> {
+    let bytes = table.bytes();
+    if out.len() < bytes.len() {
+        return Err(invalid(format!("a snapshot needs {} bytes, the buffer has {}", bytes.len(), out.len())));
+    }
+    racy_copy(bytes, &mut out[..bytes.len()]);
+    Ok(())
+}
+
+fn flow_key(proto: u32, src: &str, dst: &str, sport: u32, dport: u32, nh: u32) -> Result<FlowKey> {
+    let ip = |s: &str| IpAddr::from_str(s).map_err(|_| invalid(format!("{s:?} is not an IP address")));
+    let port = |p: u32| u16::try_from(p).map_err(|_| invalid(format!("port {p} does not fit 16 bits")));
+    let proto = u8::try_from(proto).map_err(|_| invalid(format!("protocol {proto} does not fit 8 bits")))?;
+    FlowKey::new(proto, ip(src)?, ip(dst)?, port(sport)?, port(dport)?, nh).map_err(|e| invalid(e.to_string()))
+}
+
+fn prefix(s: &str) -> Result<Prefix> {
+    let bad = || invalid(format!("{s:?} is not an address or address/length"));
+    let (addr, len) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l.parse::<u8>().map_err(|_| bad())?)),
+        None => (s, None),
+    };
+    let addr = IpAddr::from_str(addr).map_err(|_| bad())?;
+    match len {
+        Some(l) => Prefix::new(addr, l).ok_or_else(bad),
+        None => Ok(Prefix::exact(addr)),
+    }
+}
+
+fn narrow<T: TryFrom<u32>>(v: Option<u32>, what: &str) -> Result<Option<T>> {
+    v.map(|x| T::try_from(x).map_err(|_| invalid(format!("{what} {x} is out of range")))).transpose()
+}
+
+fn flow_filter(f: &NativeFlowFilter) -> Result<FlowFilter> {
+    let big = |b: &Option<BigInt>| b.as_ref().map_or(0, |b| b.get_u64().1);
+    Ok(FlowFilter {
+        proto: narrow(f.proto, "protocol")?,
+        src: f.src.as_deref().map(prefix).transpose()?,
+        dst: f.dst.as_deref().map(prefix).transpose()?,
+        addr: f.addr.as_deref().map(prefix).transpose()?,
+        sport: narrow(f.sport, "port")?,
+        dport: narrow(f.dport, "port")?,
+        port: narrow(f.port, "port")?,
+        vrf: narrow(f.vrf, "vrf")?,
+        action: narrow(f.action, "action")?,
+        flags_all: narrow::<u16>(f.flags, "flags")?.unwrap_or(0),
+        min_bytes: big(&f.min_bytes),
+        min_packets: big(&f.min_packets),
+    })
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(Status::InvalidArg, message.into())
+}
+
+fn closed() -> Error {
+    Error::new(Status::GenericFailure, "the table is closed".to_owned())
+}
+
+fn no_arena() -> Error {
+    Error::new(Status::GenericFailure, "no arena attached".to_owned())
+}

@@ -1,0 +1,166 @@
+//! Entries handed to JavaScript as columns: one typed array per field, so that a batch of
+//! entries crosses the boundary in one call and JavaScript reads numbers, not bytes.
+//!
+//! Two destinations share one description of the columns ([`columns!`]):
+//! - an *arena*: one JavaScript `ArrayBuffer` holding every column for `capacity` rows at fixed
+//!   offsets (described to JavaScript once by `layout`), which native calls fill row by row
+//!   (`get`, `lookup`, batches of `active()`);
+//! - *vectors*: one `Vec` per column, grown by a scan and handed over as typed arrays without a
+//!   copy.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+/// Bytes before the first column of an arena: a scratch header where fills report how they went
+/// (`u32` words: next index, entries skipped as torn).
+pub const ARENA_HEADER: usize = 16;
+
+/// One column of an arena, as JavaScript builds its view.
+#[napi(object)]
+pub struct NativeColumn {
+    pub name: String,
+    /// `u8`, `i8`, `u16`, `i16`, `u32`, `i32`, `u64` or `bytes` (`size` bytes per row).
+    pub kind: String,
+    /// Bytes per row.
+    pub size: u32,
+    /// Byte offset of the column in the arena.
+    pub offset: u32,
+}
+
+/// A value stored in a column.
+pub trait ColumnValue: Copy + Default {
+    /// Bytes per row.
+    const SIZE: usize;
+    /// The kind JavaScript makes a view of.
+    const KIND: &'static str;
+    /// Stores the value at `dst` (exactly `SIZE` bytes), in host order.
+    fn put(self, dst: &mut [u8]);
+    /// Hands a column of values over as a typed array.
+    fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()>;
+}
+
+macro_rules! scalar_column {
+    ($t:ty, $kind:literal, $array:ident) => {
+        impl ColumnValue for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            const KIND: &'static str = $kind;
+            #[inline]
+            fn put(self, dst: &mut [u8]) {
+                dst.copy_from_slice(&self.to_ne_bytes());
+            }
+            fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()> {
+                obj.set(name, $array::new(values))
+            }
+        }
+    };
+}
+
+scalar_column!(u8, "u8", Uint8Array);
+scalar_column!(i8, "i8", Int8Array);
+scalar_column!(u16, "u16", Uint16Array);
+scalar_column!(i16, "i16", Int16Array);
+scalar_column!(u32, "u32", Uint32Array);
+scalar_column!(i32, "i32", Int32Array);
+scalar_column!(u64, "u64", BigUint64Array);
+
+impl<const N: usize> ColumnValue for [u8; N]
+where
+    [u8; N]: Default,
+{
+    const SIZE: usize = N;
+    const KIND: &'static str = "bytes";
+    #[inline]
+    fn put(self, dst: &mut [u8]) {
+        dst.copy_from_slice(&self);
+    }
+    fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()> {
+        obj.set(name, Uint8Array::new(values.concat()))
+    }
+}
+
+/// Offset of the column after one of `size` bytes per row at `offset`, kept 8-aligned so that
+/// every typed array view is aligned.
+pub const fn next_offset(offset: usize, size: usize, capacity: usize) -> usize {
+    (offset + size * capacity).next_multiple_of(8)
+}
+
+/// Declares a row type, its arena layout and its column vectors:
+/// `columns!(Row, Vecs, Source, |source| { name: Type = expr, ... })`.
+macro_rules! columns {
+    ($row:ident, $vecs:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
+        /// One entry's fields, as the columns hold them.
+        #[derive(Clone, Copy, Default)]
+        #[allow(non_snake_case)]
+        pub struct $row { $(pub $name: $t,)* }
+
+        impl $row {
+            /// The fields of a copied entry.
+            #[allow(non_snake_case)]
+            pub fn of($s: $src) -> Self {
+                Self { $($name: $e,)* }
+            }
+
+            /// The columns of an arena of `capacity` rows.
+            pub fn layout(capacity: usize) -> Vec<$crate::tables::columns::NativeColumn> {
+                use $crate::tables::columns::ColumnValue;
+                let mut offset = $crate::tables::columns::ARENA_HEADER;
+                let mut out = Vec::new();
+                $(
+                    out.push($crate::tables::columns::NativeColumn {
+                        name: stringify!($name).to_owned(),
+                        kind: <$t as ColumnValue>::KIND.to_owned(),
+                        size: <$t as ColumnValue>::SIZE as u32,
+                        offset: offset as u32,
+                    });
+                    offset = $crate::tables::columns::next_offset(offset, <$t as ColumnValue>::SIZE, capacity);
+                )*
+                let _ = offset;
+                out
+            }
+
+            /// Bytes of an arena of `capacity` rows.
+            pub fn arena_len(capacity: usize) -> usize {
+                use $crate::tables::columns::ColumnValue;
+                let mut offset = $crate::tables::columns::ARENA_HEADER;
+                $( offset = $crate::tables::columns::next_offset(offset, <$t as ColumnValue>::SIZE, capacity); )*
+                offset
+            }
+
+            /// Writes the row at `row` of an arena of `capacity` rows (checked by the caller:
+            /// `row < capacity`, `arena.len() >= arena_len(capacity)`).
+            #[inline]
+            pub fn write(&self, arena: &mut [u8], capacity: usize, row: usize) {
+                use $crate::tables::columns::ColumnValue;
+                let mut offset = $crate::tables::columns::ARENA_HEADER;
+                $(
+                    let at = offset + row * <$t as ColumnValue>::SIZE;
+                    self.$name.put(&mut arena[at..at + <$t as ColumnValue>::SIZE]);
+                    offset = $crate::tables::columns::next_offset(offset, <$t as ColumnValue>::SIZE, capacity);
+                )*
+                let _ = offset;
+            }
+        }
+
+        /// Columns grown one row at a time.
+        #[derive(Default)]
+        #[allow(non_snake_case)]
+        pub struct $vecs { $(pub $name: Vec<$t>,)* }
+
+        impl $vecs {
+            /// Appends a row.
+            #[inline]
+            pub fn push(&mut self, r: &$row) {
+                $( self.$name.push(r.$name); )*
+            }
+
+            /// Sets each column on `obj` as a typed array (no copy).
+            pub fn into_object(self, obj: &mut napi::bindgen_prelude::Object) -> napi::Result<()> {
+                use $crate::tables::columns::ColumnValue;
+                $( <$t as ColumnValue>::set(obj, stringify!($name), self.$name)?; )*
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use columns;
