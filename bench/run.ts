@@ -3,8 +3,9 @@
 import { report, type Benchmark } from './harness'
 import { codec } from './codec'
 import { ksync } from './ksync'
+import { sim } from './sim'
 
-const all: Benchmark[] = [codec, ksync]
+const all: Benchmark[] = [codec, ksync, sim]
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2)

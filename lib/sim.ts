@@ -111,6 +111,38 @@ export interface ReinjectedFrame {
   packet: Buffer
 }
 
+/** What {@link Simulator.measureKsync} measured. */
+export interface KsyncMeasurement {
+  /** Requests answered (sandeshes). */
+  requests: number
+  elapsedMs: number
+  requestsPerSecond: number
+}
+
+/** What {@link Simulator.measureTraps} measured. */
+export interface TrapMeasurement {
+  /** Packets trapped by the datapath: trap frames generated for pkt0. */
+  trapped: number
+  /** Frames handed to the agent's socket. */
+  sent: number
+  /** Frames the native reading agent received. */
+  received: number
+  elapsedMs: number
+  /** Trap frames generated per second. */
+  trapsPerSecond: number
+  /** Frames the reading agent received per second of the run. */
+  receivedPerSecond: number
+}
+
+/** What {@link Simulator.measurePkt0Socket} measured. */
+export interface Pkt0SocketMeasurement {
+  sent: number
+  received: number
+  elapsedMs: number
+  /** Datagrams the agent received per second: the most a reading agent gets from this OS's socket. */
+  receivedPerSecond: number
+}
+
 /**
  * A simulated vRouter forwarding engine: ksync with vRouter's state and semantics, the flow and bridge tables in
  * files agents map, and pkt0 as DPDK vRouter serves it.
@@ -209,6 +241,32 @@ export class Simulator implements AsyncDisposable {
   /** The last 1024 frames the agent sent into the datapath on pkt0 (SWITCH and ROUTE), oldest first. */
   reinjected(): ReinjectedFrame[] {
     return this.#open().reinjected()
+  }
+
+  /**
+   * What this simulator's ksync service sustains, measured natively so that the caller's client is not in the
+   * figure: `frames` request frames of `perFrame` (default 1) GETs of MPLS label `label` (default 1) pipelined by a
+   * native client over a new connection to {@link ksync}, or with `inProcess` handed to the service directly.
+   */
+  async measureKsync(options: { frames: number; perFrame?: number; inProcess?: boolean; label?: number }): Promise<KsyncMeasurement> {
+    return this.#open().measureKsync(options)
+  }
+
+  /**
+   * Trap generation, measured natively: one packet on each of `flows` new flows from the policy-enabled vifs (each
+   * creates a HOLD flow and traps FLOW_MISS to pkt0), read by a native agent bound at {@link pkt0} unless
+   * `readingAgent` is false. Needs room in the flow table and `flowHoldLimit: 0`; flows already there do not trap.
+   */
+  async measureTraps(options: { flows: number; readingAgent?: boolean }): Promise<TrapMeasurement> {
+    return this.#open().measureTraps(options)
+  }
+
+  /**
+   * The pkt0 socket alone: `count` datagrams of `frameLen` bytes sent with sendmmsg, waiting for room, to a native
+   * reading agent, through sockets of their own: how many frames per second this OS delivers to a reading agent.
+   */
+  async measurePkt0Socket(count: number, frameLen: number): Promise<Pkt0SocketMeasurement> {
+    return this.#open().measurePkt0Socket(count, frameLen)
   }
 
   /** Stops serving and closes every connection, stops traffic, removes the table files and sockets; idempotent. */

@@ -4,6 +4,7 @@
 //! stream socket, optionally TCP) and pkt0 (the DPDK datagram pair); frames injected one at a
 //! time or by a traffic run (on libuv's thread pool, one batch per lock of the datapath).
 
+mod measure;
 mod objects;
 mod options;
 
