@@ -18,6 +18,13 @@ function count(args: string[], name: string): number | undefined {
   return Number(v)
 }
 
+function port(args: string[], name: string): number | undefined {
+  const v = option(args, name)
+  if (v === undefined) return undefined
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`${name} takes a port (0 to 65535; 0: any free one), not ${v}`)
+  return Number(v)
+}
+
 function bytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`
 }
@@ -54,7 +61,7 @@ export const simCommand: Command = {
     const sim = await Simulator.start({
       dir: option(args, '--dir'),
       dialect,
-      tcpPort: count(args, '--tcp'),
+      tcpPort: port(args, '--tcp'),
       hostIfs: option(args, '--host-ifs'),
       flowEntries: count(args, '--flow-entries'),
       bridgeEntries: count(args, '--bridge-entries'),
