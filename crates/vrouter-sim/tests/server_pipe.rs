@@ -137,3 +137,29 @@ fn close_ends_every_client_and_frees_the_name() {
     }
     KsyncPipeListener::bind(&name, KsyncService::new(Dialect::Windows, datapath())).expect("the name is free again");
 }
+
+#[test]
+fn a_request_longer_than_the_drivers_buffer_ends_only_that_connection() {
+    let l = listen("long", Dialect::Windows);
+    let mut long = connect(&l);
+    let mut other = connect(&l);
+    // A bulk of GETs past 4096 bytes: the agent never sends one (it bulks under 4096), the driver refuses it.
+    let gets: Vec<Message> = (0..120).map(|i| mpls(SandeshOp::GET, i)).collect();
+    let mut payload = Vec::new();
+    gets.iter().for_each(|m| m.encode(&mut payload));
+    let mut frame = Vec::new();
+    write_request(&mut frame, &RequestHeader { family_id: 1, seq: 1, pid: 0 }, &payload).unwrap();
+    assert!(frame.len() > vrouter_sim::server::WINDOWS_MAX_REQUEST_LEN);
+    // The server may close before taking all of it: the write may fail, the read must.
+    let _ = long.write_all(&frame);
+    let mut buf = [0u8; 64];
+    assert_eq!(long.read(&mut buf).err().map(|e| e.kind()), Some(ErrorKind::PeerClosed));
+    // The most GETs that stay within 4096 bytes are still taken, on the other connection.
+    let framed_len = |ms: &[Message]| 24 + ms.iter().map(|m| m.to_bytes().len()).sum::<usize>();
+    let mut n = gets.len();
+    while framed_len(&gets[..n]) > vrouter_sim::server::WINDOWS_MAX_REQUEST_LEN {
+        n -= 1;
+    }
+    let answers = exchange(&mut other, 2, &gets[..n]);
+    assert_eq!(answers.len(), n + 1, "{n} answers and DONE");
+}

@@ -43,8 +43,15 @@ impl KsyncService {
     /// into frames (an error: a byte stream with a bad length cannot be resynchronised, so
     /// the connection is dropped, as vRouter drops it). Replies to each request frame are
     /// written whole, in one write.
-    pub fn serve<S: Read + Write>(&self, mut stream: S) -> io::Result<()> {
-        let mut frames = StreamReassembler::with_max_frame_len(MAX_REQUEST_LEN);
+    pub fn serve<S: Read + Write>(&self, stream: S) -> io::Result<()> {
+        self.serve_limited(stream, MAX_REQUEST_LEN)
+    }
+
+    /// [`serve`](Self::serve), refusing request messages longer than `max_request_len` bytes (the Windows
+    /// driver takes at most 4096: a longer one resets its reassembly and fails the write; a pipe cannot fail
+    /// the client's write, so the connection is dropped).
+    pub fn serve_limited<S: Read + Write>(&self, mut stream: S, max_request_len: usize) -> io::Result<()> {
+        let mut frames = StreamReassembler::with_max_frame_len(max_request_len);
         let mut out = Vec::with_capacity(8192);
         loop {
             let n = stream.read(frames.spare(4096))?;

@@ -13,4 +13,4 @@ pub use ksync::KsyncService;
 #[cfg(unix)]
 pub use listener::{KsyncListener, ListenAddr};
 #[cfg(windows)]
-pub use pipe::KsyncPipeListener;
+pub use pipe::{KsyncPipeListener, WINDOWS_MAX_REQUEST_LEN};

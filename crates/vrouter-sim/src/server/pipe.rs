@@ -3,7 +3,8 @@
 //! The pipe stands in for the driver's `\\.\vrouterKsync` device (PROTOCOL.md §5.3): any number of clients at
 //! once, each a byte stream of netlink messages (partial or several per write, reassembled by `nlmsg_len`), each
 //! with its own replies. Unlike the device, a read pends until replies are there (a pipe cannot answer "nothing
-//! yet" with 0 bytes); vrouter-io's pipe client expects exactly that.
+//! yet" with 0 bytes); vrouter-io's pipe client expects exactly that. A request message longer than the driver's
+//! 4096-byte write buffer ends the connection (the driver fails that write; a pipe server cannot).
 
 use std::collections::HashMap;
 use std::io;
@@ -16,6 +17,9 @@ use vrouter_io::windows::{OverlappedFile, OverlappedReader, OverlappedWriter};
 use vrouter_io::{Canceller, ErrorKind, TransportRead, TransportWrite};
 
 use super::KsyncService;
+
+/// The longest request message the Windows driver reassembles (its per-handle write buffer).
+pub const WINDOWS_MAX_REQUEST_LEN: usize = 4096;
 
 /// The open connections' cancellers (read, write) by id, and how many connection threads still run.
 #[derive(Default)]
@@ -114,7 +118,7 @@ fn accept_loop(mut server: PipeServer, service: KsyncService, stopping: &AtomicB
         let (service, connections_) = (service.clone(), connections.clone());
         let spawned = std::thread::Builder::new().name("vrouter-sim ksync pipe".into()).spawn(move || {
             // A connection's end, normal or not, concerns only that connection.
-            let _ = service.serve(stream);
+            let _ = service.serve_limited(stream, WINDOWS_MAX_REQUEST_LEN);
             let mut open = lock(&connections_.open);
             open.0.remove(&id);
             open.1 -= 1;
