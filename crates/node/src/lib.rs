@@ -18,3 +18,5 @@ mod raw;
 mod sim;
 mod tables;
 mod transport_code;
+#[cfg(unix)]
+mod uv;

@@ -1,5 +1,6 @@
-//! The ksync client for JavaScript: `vrouter_io::ksync::KsyncClient` (threads, session, I/O)
-//! behind a small object, with its events delivered to one JavaScript callback in batches.
+//! The ksync client for JavaScript: a `vrouter_io` ksync client (session and I/O) behind a small object, with its
+//! events delivered to one JavaScript callback in batches — from Node's own loop for stream sockets on Unix
+//! (`polled`), through a threadsafe function from the client's threads otherwise.
 
 use std::sync::Arc;
 
@@ -11,6 +12,9 @@ use sandesh::Reader;
 use vrouter_io::ksync::{ClientClosed, ClientEvent, ClientOptions, CloseCause, KsyncClient};
 use vrouter_proto::ksync::{DumpError, DumpId, Event, Request, RequestError, RequestId};
 use vrouter_proto::messages::Message;
+
+#[cfg(unix)]
+mod polled;
 
 /// Event kinds of a batch (mirrored in lib/ksync.ts).
 const EV_REPLY: u8 = 0;
@@ -55,28 +59,51 @@ type Events = ThreadsafeFunction<Vec<ClientEvent>, (), NativeEventBatch, Status,
 /// An open ksync connection.
 #[napi]
 pub struct NativeKsync {
-    client: KsyncClient,
-    events: Arc<Events>,
+    backend: Backend,
+}
+
+/// Who does the I/O: Node's own loop for stream sockets on Unix (fewest hand-offs, see `polled`), the client's
+/// threads for the rest (`netlink:`, Windows devices and pipes), which deliver through a threadsafe function.
+enum Backend {
+    Threaded { client: KsyncClient, events: Arc<Events> },
+    #[cfg(unix)]
+    Polled(polled::PolledKsync),
 }
 
 /// Connects to `endpoint`; `on_events` receives every answer, in batches.
 #[napi]
 pub fn connect_ksync(
+    env: Env,
     endpoint: String,
     options: NativeKsyncOptions,
     on_events: Function<NativeEventBatch, ()>,
 ) -> Result<Either<NativeKsync, ConnectFailure>> {
+    let options = ClientOptions { family_id: options.family_id, pid: options.pid, ..Default::default() };
+    let failure = |e: vrouter_io::Error| Either::B(ConnectFailure { code: crate::transport_code::of(e.kind()).into(), message: e.to_string() });
+    #[cfg(unix)]
+    match vrouter_io::ksync::PolledKsyncClient::connect(&endpoint, options.clone()) {
+        Ok(Some(client)) => {
+            let polled = polled::PolledKsync::start(env.raw(), client, on_events.value().value)?;
+            return Ok(Either::A(NativeKsync { backend: Backend::Polled(polled) }));
+        }
+        Ok(None) => {}
+        Err(e) => return Ok(failure(e)),
+    }
+    let _ = env;
     // Weak: an idle connection must not keep Node running; `setActive` refs it while work is pending.
     let events: Arc<Events> = Arc::new(on_events.build_threadsafe_function().callee_handled::<false>().weak::<true>().build_callback(|ctx| Ok(batch(ctx.value)))?);
     let sink = events.clone();
-    let options = ClientOptions { family_id: options.family_id, pid: options.pid, ..Default::default() };
     let deliver = Box::new(move |batch: Vec<ClientEvent>| {
         sink.call(batch, ThreadsafeFunctionCallMode::NonBlocking);
     });
     match KsyncClient::connect(&endpoint, options, deliver) {
-        Ok(client) => Ok(Either::A(NativeKsync { client, events })),
-        Err(e) => Ok(Either::B(ConnectFailure { code: crate::transport_code::of(e.kind()).into(), message: e.to_string() })),
+        Ok(client) => Ok(Either::A(NativeKsync { backend: Backend::Threaded { client, events } })),
+        Err(e) => Ok(failure(e)),
     }
+}
+
+fn failed(e: vrouter_io::Error) -> Error {
+    Error::new(Status::GenericFailure, e.to_string())
 }
 
 #[napi]
@@ -86,7 +113,12 @@ impl NativeKsync {
     #[napi]
     pub fn submit(&self, payload: Uint8Array) -> Result<f64> {
         let requests = split_messages(&payload)?;
-        let ids = self.client.submit_many(requests).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+        let ids = match &self.backend {
+            Backend::Threaded { client, .. } => client.submit_many(requests),
+            #[cfg(unix)]
+            Backend::Polled(p) => p.with_client(|c| c.submit_many(requests)),
+        }
+        .map_err(failed)?;
         Ok(ids.first().map(|id| id.get() as f64).unwrap_or(0.0))
     }
 
@@ -95,45 +127,74 @@ impl NativeKsync {
     pub fn dump(&self, payload: Uint8Array) -> Result<f64> {
         let mut r = Reader::new(&payload);
         let m = sandesh::MessageSet::decode(&mut r).map_err(|e: sandesh::DecodeError| Error::new(Status::InvalidArg, e.to_string()))?;
-        let id = self.client.dump(m).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+        let id = match &self.backend {
+            Backend::Threaded { client, .. } => client.dump(m),
+            #[cfg(unix)]
+            Backend::Polled(p) => p.with_client(|c| c.dump(m)),
+        }
+        .map_err(failed)?;
         Ok(id.get() as f64)
     }
 
     /// Drops a request: its answer, if it comes, is not reported.
     #[napi]
     pub fn cancel(&self, id: f64) {
-        self.client.cancel(RequestId::from_number(id as u64));
+        let id = RequestId::from_number(id as u64);
+        match &self.backend {
+            Backend::Threaded { client, .. } => client.cancel(id),
+            #[cfg(unix)]
+            Backend::Polled(p) => p.with_client(|c| c.cancel(id)),
+        };
     }
 
     /// Stops a dump's paging.
     #[napi]
     pub fn cancel_dump(&self, id: f64) {
-        self.client.cancel_dump(DumpId::from_number(id as u64));
+        let id = DumpId::from_number(id as u64);
+        match &self.backend {
+            Backend::Threaded { client, .. } => client.cancel_dump(id),
+            #[cfg(unix)]
+            Backend::Polled(p) => p.with_client(|c| c.cancel_dump(id)),
+        };
     }
 
     /// While `active`, the connection keeps Node running (answers are awaited).
     #[napi]
     pub fn set_active(&self, env: Env, active: bool) {
-        let raw = self.events.handle.get_raw();
-        // SAFETY: called on the JavaScript thread, with the function's own handle.
-        unsafe {
-            if active {
-                sys::napi_ref_threadsafe_function(env.raw(), raw);
-            } else {
-                sys::napi_unref_threadsafe_function(env.raw(), raw);
+        match &self.backend {
+            Backend::Threaded { events, .. } => {
+                let raw = events.handle.get_raw();
+                // SAFETY: called on the JavaScript thread, with the function's own handle.
+                unsafe {
+                    if active {
+                        sys::napi_ref_threadsafe_function(env.raw(), raw);
+                    } else {
+                        sys::napi_unref_threadsafe_function(env.raw(), raw);
+                    }
+                }
             }
+            #[cfg(unix)]
+            Backend::Polled(p) => p.set_active(active),
         }
     }
 
     /// Closes the connection; idempotent.
     #[napi]
     pub fn close(&self) {
-        self.client.close();
+        match &self.backend {
+            Backend::Threaded { client, .. } => client.close(),
+            #[cfg(unix)]
+            Backend::Polled(p) => p.with_client(|c| c.close()),
+        }
     }
 
     #[napi(getter)]
     pub fn family_id(&self) -> u16 {
-        self.client.family_id()
+        match &self.backend {
+            Backend::Threaded { client, .. } => client.family_id(),
+            #[cfg(unix)]
+            Backend::Polled(p) => p.with_client(|c| c.family_id()),
+        }
     }
 }
 
@@ -150,7 +211,7 @@ fn split_messages(payload: &[u8]) -> Result<Vec<Request>> {
 }
 
 /// Turns a batch of client events into columns (on the JavaScript thread).
-fn batch(events: Vec<ClientEvent>) -> NativeEventBatch {
+pub(crate) fn batch(events: Vec<ClientEvent>) -> NativeEventBatch {
     let n = events.len();
     let (mut kinds, mut ids, mut codes, mut counts) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let mut objects = Vec::new();
