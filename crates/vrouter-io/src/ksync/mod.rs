@@ -1,5 +1,7 @@
 //! The ksync client: a [`KsyncSession`](vrouter_proto::ksync::KsyncSession) (sans-I/O, in `vrouter-proto`) driven
-//! over a ksync transport by two threads of its own.
+//! over a ksync transport by two threads of its own ([`KsyncClient`], any endpoint), or by the caller's event loop
+//! ([`PolledKsyncClient`], stream sockets on Unix: no thread hand-offs, for the lowest round-trip time). Both report
+//! the same events in the same order; what follows describes the threaded one.
 //!
 //! ```text
 //!  callers (any thread: JS main thread, tests)            writer thread                   reader thread
