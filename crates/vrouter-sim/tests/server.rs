@@ -92,6 +92,21 @@ fn kernel_replies_are_padded_and_multi_part_ones_end_with_done() {
 }
 
 #[test]
+fn windows_replies_are_aligned_end_with_done_and_carry_pid_zero() {
+    let (dir, _l) = listen(Dialect::Windows);
+    let mut s = UnixStream::connect(dir.path.join("dpdk_netlink")).unwrap();
+    let single = exchange(&mut s, 3, &[mpls(SandeshOp::ADD, 5)]);
+    assert_eq!(single[0].len(), 56, "NLMSG_ALIGNed");
+    assert_eq!(&single[0][54..], &[0, 0], "pad bytes zero");
+    let dump = exchange(&mut s, 4, &[mpls(SandeshOp::DUMP, 0)]);
+    let kinds: Vec<(bool, bool)> =
+        dump.iter().map(|f| parse_reply(f).unwrap()).map(|r| (matches!(r, Reply::Done(_)), r.is_multi())).collect();
+    assert_eq!(kinds, [(false, true), (false, true), (true, false)], "MULTI on both, then DONE");
+    let h = parse_reply(&dump[0]).unwrap().header().clone();
+    assert_eq!((h.seq, h.msg_type, h.pid), (4, 24, 0), "seq and type echoed; the driver answers pid 0");
+}
+
+#[test]
 fn clients_are_kept_apart_and_garbage_ends_only_its_sender() {
     let (dir, _l) = listen(Dialect::Dpdk);
     let path = dir.path.join("dpdk_netlink");
