@@ -67,8 +67,12 @@ function run(command, argv, options = {}) {
 }
 
 // npm's own script (npm-cli.js), run by this node: nothing else of the PATH is needed.
-const npmCli = process.env.npm_execpath && process.env.npm_execpath.endsWith('.js') ? process.env.npm_execpath : join(dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js')
-if (!existsSync(npmCli)) fail(`npm's npm-cli.js not found (${npmCli}): run this through npm run test:pack`)
+const npmCli = [
+  process.env.npm_execpath,
+  join(dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js'), // Linux, macOS
+  join(dirname(process.execPath), 'node_modules/npm/bin/npm-cli.js'), // Windows
+].find((p) => p && p.endsWith('npm-cli.js') && existsSync(p))
+if (!npmCli) fail("npm's npm-cli.js not found: run this through npm run test:pack")
 
 const work = mkdtempSync(join(tmpdir(), 'vrouter-io-pack-'))
 
@@ -77,7 +81,9 @@ function userEnv(nodeBinary = process.execPath) {
   const bin = mkdtempSync(join(work, 'bin-'))
   if (process.platform === 'win32') copyFileSync(nodeBinary, join(bin, 'node.exe'))
   else symlinkSync(nodeBinary, join(bin, 'node'))
-  const env = { ...process.env, PATH: bin }
+  const env = { ...process.env }
+  for (const k of Object.keys(env)) if (k.toUpperCase() === 'PATH') delete env[k] // Windows spells it Path
+  env.PATH = bin
   for (const k of Object.keys(env)) if (/^(npm_|CARGO|RUSTUP|RUSTC|RUSTFLAGS|CC$|CXX$|LIBNODE_PATH)/i.test(k)) delete env[k]
   return env
 }
@@ -179,6 +185,36 @@ function smoke(command, argv, cwd, env, label) {
   return { first: Number(at[1]), pass: pass[0].replace(/^pack smoke /, '') }
 }
 
+/**
+ * scripts/windows/smoke.cjs (codec, exchange and Ksync over a named pipe that node.exe serves itself) in the project:
+ * on Windows the JS simulator is not available, so this is the smoke test there. `wine` runs node.exe under Wine.
+ */
+function windowsSmoke(project, { wine }) {
+  // The Windows smoke loads ./dist/index.js: here that is the installed package.
+  mkdirSync(join(project, 'dist'), { recursive: true })
+  writeFileSync(join(project, 'dist/index.js'), "module.exports = require('vrouter-io')\n")
+  copyFileSync(join(repo, 'scripts/windows/smoke.cjs'), join(project, 'windows-smoke.cjs'))
+  let out
+  if (wine) {
+    // node.exe's stdout must be a file under Wine (a pipe gives EBADF).
+    const script = [
+      'set -e',
+      'source "$REPO/scripts/windows/env.sh"',
+      '"$WIN_SCRIPTS_DIR/setup.sh" >&2',
+      'cd "$PROJECT"',
+      'status=0; timeout 180 wine "$WIN_CACHE/node/node.exe" windows-smoke.cjs </dev/null >smoke.out 2>&1 || status=$?',
+      "tr -d '\\r' <smoke.out",
+      'exit $status',
+    ].join('\n')
+    out = run('bash', ['-c', script], { cwd: repo, env: { ...process.env, REPO: repo, PROJECT: project } })
+  } else {
+    out = run(process.execPath, ['windows-smoke.cjs'], { cwd: project, env: userEnv() })
+  }
+  const verdict = /^windows node smoke: .*$/m.exec(out)
+  if (!verdict || !/: PASS/.test(verdict[0])) fail(out)
+  return verdict[0].replace(/^windows node smoke: /, '')
+}
+
 // ---- 3. linux-x64 (or the host): smoke on every Node, tsc, loader errors --------------------------------------------
 
 if (targets.includes(hostTriple) && packed[`${main.name}-${hostTriple}`]) {
@@ -192,12 +228,13 @@ if (targets.includes(hostTriple) && packed[`${main.name}-${hostTriple}`]) {
     return `npm install took ${((p.installedAt - p.started) / 1000).toFixed(1)} s`
   })
   if (p) {
-    check(`CommonJS smoke, Node ${process.version}`, () => {
+    if (process.platform === 'win32') check(`Windows smoke (named pipes), Node ${process.version}`, () => windowsSmoke(p.project, { wine: false }))
+    else check(`CommonJS smoke, Node ${process.version}`, () => {
       const { first } = smoke(process.execPath, ['smoke.cjs'], p.project, p.env, 'smoke.cjs')
       notes.push(`install to first call (${hostTriple}, Node ${process.version}): ${((first - p.started) / 1000).toFixed(2)} s (npm install ${((p.installedAt - p.started) / 1000).toFixed(2)} s, then ${((first - p.installedAt) / 1000).toFixed(2)} s to the first successful Ksync GET)`)
       return `first call ${((first - p.started) / 1000).toFixed(2)} s after npm install started`
     })
-    check(`ESM smoke, Node ${process.version}`, () => smoke(process.execPath, ['smoke.mjs'], p.project, p.env, 'smoke.mjs').pass)
+    if (process.platform !== 'win32') check(`ESM smoke, Node ${process.version}`, () => smoke(process.execPath, ['smoke.mjs'], p.project, p.env, 'smoke.mjs').pass)
     for (const major of nodeMajors) {
       if (`v${major}` === process.version.split('.')[0]) continue
       const bin = run(join(repo, 'scripts/with-node.sh'), ['--path', major]).trim().split('\n').pop()
@@ -253,26 +290,7 @@ if (targets.includes('win32-x64-gnu') && process.platform === 'linux' && packed[
     p = installProject('win32-x64-gnu', ['--os=win32', '--cpu=x64'])
   })
   if (p) {
-    check('scripts/windows/smoke.cjs in node.exe under Wine, against the installed package', () => {
-      // The Windows smoke loads ./dist/index.js: here that is the installed package.
-      mkdirSync(join(p.project, 'dist'))
-      writeFileSync(join(p.project, 'dist/index.js'), "module.exports = require('vrouter-io')\n")
-      copyFileSync(join(repo, 'scripts/windows/smoke.cjs'), join(p.project, 'windows-smoke.cjs'))
-      // node.exe's stdout must be a file under Wine (a pipe gives EBADF).
-      const script = [
-        'set -e',
-        'source "$REPO/scripts/windows/env.sh"',
-        '"$WIN_SCRIPTS_DIR/setup.sh" >&2',
-        'cd "$PROJECT"',
-        'status=0; timeout 180 wine "$WIN_CACHE/node/node.exe" windows-smoke.cjs </dev/null >smoke.out 2>&1 || status=$?',
-        "tr -d '\\r' <smoke.out",
-        'exit $status',
-      ].join('\n')
-      const out = run('bash', ['-c', script], { cwd: repo, env: { ...process.env, REPO: repo, PROJECT: p.project } })
-      const verdict = /^windows node smoke: .*$/m.exec(out)
-      if (!verdict || !/: PASS/.test(verdict[0])) fail(out)
-      return verdict[0].replace(/^windows node smoke: /, '')
-    })
+    check('scripts/windows/smoke.cjs in node.exe under Wine, against the installed package', () => windowsSmoke(p.project, { wine: true }))
   }
 }
 
