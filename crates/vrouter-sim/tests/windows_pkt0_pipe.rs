@@ -180,3 +180,23 @@ fn close_ends_the_agent_and_frees_the_name() {
     drop(pipe);
     Pkt0Pipe::bind(&name, datapath()).expect("the name is free again");
 }
+
+#[test]
+fn a_flood_waits_for_the_agent_and_loses_nothing() {
+    let pipe = Pkt0Pipe::bind(&pipe_name("flood"), datapath()).unwrap();
+    assert_eq!(pipe.flood(60, 10).err().map(|e| e.kind()), Some(std::io::ErrorKind::NotConnected));
+    let mut agent = connect(&pipe);
+    const N: u64 = 20_000; // far past what the queue lets wait at once
+    let sent = std::thread::scope(|s| {
+        let flood = s.spawn(|| pipe.flood(60, N).unwrap());
+        for _ in 0..N {
+            let f = read_frame(&mut agent);
+            assert_eq!(f.len(), 44 + 60);
+            assert_eq!(parse_pkt0_frame(&f).unwrap().header.command(), AgentCmd::TRAP_FLOW_MISS);
+        }
+        flood.join().unwrap()
+    });
+    assert_eq!(sent, N);
+    assert_eq!(pipe.stats().traps_sent, N);
+    assert_eq!(pipe.stats().traps_dropped(), 0);
+}

@@ -19,6 +19,8 @@ use std::thread::JoinHandle;
 use vrouter_io::windows::pipe_server::PipeServer;
 use vrouter_io::windows::OverlappedWriter;
 use vrouter_io::{Canceller, ErrorKind, TransportRead, TransportWrite};
+use vrouter_proto::agent_header::{AgentHeader, FlowTrap};
+use vrouter_proto::messages::AgentCmd;
 
 use super::inbound::{classify, Inbound, ReinjectLog, Reinjected};
 use super::stats::{Pkt0Counters, Pkt0Stats};
@@ -32,6 +34,10 @@ use crate::Datapath;
 /// (≈ 100 MiB of typical trap frames).
 pub const QUEUE_LIMIT: usize = 1 << 20;
 
+/// Frames a flood queues at a time, and how many it lets wait for the agent at most.
+const FLOOD_BURST: usize = 256;
+const FLOOD_WINDOW: usize = 16 * FLOOD_BURST;
+
 /// Read buffer for frames from the agent: larger than anything valid, so that an oversize frame is seen whole
 /// and classified as such rather than cut.
 const READ_BUFFER: usize = 64 * 1024;
@@ -41,6 +47,8 @@ const READ_BUFFER: usize = 64 * 1024;
 struct Queue {
     batches: VecDeque<TrapBatch>,
     frames: usize,
+    /// Frames of the batch the writer is writing now.
+    writing: usize,
     /// A client is connected: traps are queued rather than dropped.
     connected: bool,
     /// The current connection is over: its writer stops.
@@ -53,6 +61,7 @@ struct Shared {
     log: Mutex<ReinjectLog>,
     datapath: Arc<Mutex<Datapath>>,
     queue: Mutex<Queue>,
+    /// Signalled when frames are queued, and when the writer takes some (room for a flood).
     queued: Condvar,
     stopping: AtomicBool,
     /// What wakes the blocked calls at close: the pending accept, the current connection's read and write.
@@ -125,6 +134,60 @@ impl Pkt0Pipe {
         let outcome = crate::traffic::inject(&mut lock(&self.shared.datapath), frame, vif, &mut traps);
         self.send_traps(&traps);
         outcome
+    }
+
+    /// Sends a FLOW_MISS trap of an `inner_len`-byte packet `count` times, as fast as the agent reads them:
+    /// a load generator that, unlike traps, waits for room rather than dropping. Returns how many frames were
+    /// written to the pipe (fewer when the agent goes or the pipe closes); an error when no agent is connected.
+    pub fn flood(&self, inner_len: usize, count: u64) -> std::io::Result<u64> {
+        let mac = lock(&self.shared.datapath).agent_vif().map_or([0; 6], |v| v.mac());
+        let mut batch = TrapBatch::new();
+        let header = AgentHeader::flow_trap(
+            AgentCmd::TRAP_FLOW_MISS,
+            3,
+            1,
+            &FlowTrap { flow_index: 1, nh: 12, bytes: 0, packets: 0, gen_id: 1 },
+        );
+        let mut inner = vec![0u8; inner_len];
+        let eth: [u8; 14] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        let n = eth.len().min(inner_len);
+        inner[..n].copy_from_slice(&eth[..n]);
+        for _ in 0..FLOOD_BURST {
+            batch.push(mac, &header, &inner);
+        }
+        let sent_before = self.stats().traps_sent;
+        let mut queued = 0u64;
+        let mut q = lock(&self.shared.queue);
+        if !q.connected {
+            return Err(std::io::Error::new(std::io::ErrorKind::NotConnected, "no agent has opened the pkt0 pipe"));
+        }
+        while queued < count {
+            if !q.connected || self.shared.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            if q.frames >= FLOOD_WINDOW {
+                q = self.shared.queued.wait(q).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            let n = (count - queued).min(FLOOD_BURST as u64) as usize;
+            let part = if n == FLOOD_BURST {
+                batch.clone()
+            } else {
+                let mut b = TrapBatch::new();
+                (0..n).for_each(|_| b.push(mac, &header, &inner));
+                b
+            };
+            q.frames += n;
+            q.batches.push_back(part);
+            queued += n as u64;
+            self.shared.queued.notify_all();
+        }
+        // Until the writer has written what was queued (or the connection ended).
+        while q.connected && q.frames + q.writing > 0 && !self.shared.stopping.load(Ordering::SeqCst) {
+            q = self.shared.queued.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+        drop(q);
+        Ok(self.stats().traps_sent - sent_before)
     }
 
     /// The datapath this pipe accounts frames on.
@@ -254,6 +317,8 @@ fn write_loop(shared: &Shared, mut writer: OverlappedWriter) {
                 if let Some(b) = q.batches.pop_front() {
                     // `frames` counts what waits in the queue; this batch is the writer's now.
                     q.frames -= b.len();
+                    q.writing = b.len();
+                    shared.queued.notify_all();
                     break b;
                 }
                 q = shared.queued.wait(q).unwrap_or_else(|p| p.into_inner());
@@ -269,6 +334,8 @@ fn write_loop(shared: &Shared, mut writer: OverlappedWriter) {
             }
             Pkt0Counters::add(&c.traps_sent, 1);
         }
+        lock(&shared.queue).writing = 0;
+        shared.queued.notify_all();
     }
 }
 
