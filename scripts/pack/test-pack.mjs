@@ -122,6 +122,12 @@ check(`npm pack ${main.name}`, () => {
   for (const needed of ['package.json', 'index.js', 'index.d.ts', 'native.d.ts', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/cli.js']) {
     if (!files.includes(needed)) fail(`the tarball lacks ${needed}`)
   }
+  // Source maps ship with their sources (lib/), so that stack traces under --enable-source-maps point at real files.
+  for (const map of files.filter((f) => f.endsWith('.map'))) {
+    const { sources } = JSON.parse(readFileSync(join(repo, map), 'utf8'))
+    const missing = sources.map((s) => join(dirname(map), s).split('\\').join('/')).filter((s) => !files.includes(s))
+    if (missing.length) fail(`${map} refers to sources the tarball lacks: ${missing.join(', ')}`)
+  }
   const natives = files.filter((f) => f.endsWith('.node'))
   if (natives.length) fail(`the main tarball carries native modules (they belong in the platform packages): ${natives.join(', ')}`)
   packed[main.name] = info
