@@ -141,6 +141,8 @@ for (const triple of targets) {
     if (pkg.version !== main.version) fail(`${pkg.name} is ${pkg.version}, ${main.name} is ${main.version}`)
     if (main.optionalDependencies?.[pkg.name] !== main.version) fail(`${main.name}'s optionalDependencies do not pin ${pkg.name}@${main.version}`)
     if (!existsSync(join(dir, pkg.main))) fail(`no ${pkg.main} in npm/${triple}: run scripts/pack/build.sh ${triple}`)
+    // The glibc floor, at pack time too: a module copied in by hand (not by scripts/pack/build.sh) is held to it.
+    if (triple.startsWith('linux-') && process.platform === 'linux') run(join(repo, 'scripts/pack/check-glibc.sh'), [join(dir, pkg.main)])
     const [info] = JSON.parse(npm(['pack', '--json', '--pack-destination', tarballs], dir, process.env))
     const files = info.files.map((f) => f.path).sort()
     if (files.join() !== [pkg.main, 'package.json'].sort().join()) fail(`unexpected files: ${files.join(', ')}`)
