@@ -223,6 +223,23 @@ function windowsSmoke(project, { wine }) {
   return verdict[0].replace(/^windows node smoke: /, '')
 }
 
+/**
+ * A module that needs glibc 2.99, for the loader's "glibc too old" case: it calls a symbol of version GLIBC_2.99 from
+ * a stub libc.so.6 it was linked against. Built with the machine's C compiler (outside the user's PATH); undefined
+ * where there is none.
+ */
+function futureGlibcModule() {
+  if (process.platform !== 'linux' || spawnSync('cc', ['--version']).status !== 0) return undefined
+  const dir = join(work, 'glibc-future')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'stub.c'), 'void vrio_future_symbol(void) {}\n')
+  writeFileSync(join(dir, 'stub.map'), 'GLIBC_2.99 { global: vrio_future_symbol; };\n')
+  writeFileSync(join(dir, 'module.c'), 'extern void vrio_future_symbol(void);\nvoid vrio_calls_it(void) { vrio_future_symbol(); }\n')
+  run('cc', ['-shared', '-fPIC', '-o', 'libc.so.6', '-Wl,-soname,libc.so.6', '-Wl,--version-script,stub.map', 'stub.c'], { cwd: dir })
+  run('cc', ['-shared', '-fPIC', '-o', 'future.node', 'module.c', '-L.', '-l:libc.so.6'], { cwd: dir })
+  return join(dir, 'future.node')
+}
+
 // ---- 3. linux-x64 (or the host): smoke on every Node, tsc, loader errors --------------------------------------------
 
 if (targets.includes(hostTriple) && packed[`${main.name}-${hostTriple}`]) {
@@ -252,7 +269,10 @@ if (targets.includes(hostTriple) && packed[`${main.name}-${hostTriple}`]) {
       check(`CommonJS smoke, Node ${version}`, () => smoke(node, ['smoke.cjs'], p.project, env, 'smoke.cjs').pass)
       check(`ESM smoke, Node ${version}`, () => smoke(node, ['smoke.mjs'], p.project, env, 'smoke.mjs').pass)
     }
-    check('loader errors name the package and the reason', () => run(process.execPath, ['loader-errors.cjs', hostTriple], { cwd: p.project, env: p.env }).trim().split('\n').pop())
+    check('loader errors name the package and the reason', () => {
+      const future = futureGlibcModule()
+      return run(process.execPath, ['loader-errors.cjs', hostTriple, ...(future ? [future] : [])], { cwd: p.project, env: p.env }).trim().split('\n').pop()
+    })
     check('tsc --noEmit over consumer.ts (nodenext and node10 resolution)', () => {
       // A user's TypeScript set-up, from the registry (or npm's cache): the versions this repository builds with.
       const ts = JSON.parse(readFileSync(join(repo, 'node_modules/typescript/package.json'), 'utf8')).version
