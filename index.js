@@ -8,7 +8,7 @@
 //                          file, a version that does not match this package's).
 
 const { existsSync } = require('node:fs')
-const { join } = require('node:path')
+const { dirname, join } = require('node:path')
 
 const NAME = 'vrouter-io'
 const VERSION = ownVersion()
@@ -107,7 +107,7 @@ function loadPackage(triple) {
     return {
       error: nativeError(
         'load',
-        `${NAME} ${VERSION} needs ${packageName} ${VERSION}, but ${installed} is installed (${manifest}).\n` +
+        `${NAME} ${VERSION} needs ${packageName} ${VERSION}, but ${installed} is installed (in ${dirname(manifest)}).\n` +
           `Install the matching one with: npm install ${packageName}@${VERSION}`,
         packageName,
       ),
@@ -116,7 +116,7 @@ function loadPackage(triple) {
   try {
     return { module: require(packageName) }
   } catch (e) {
-    return { error: nativeError('load', loadFailure(`the package ${packageName} is installed (${manifest}) but its native module`, e), packageName, e) }
+    return { error: nativeError('load', loadFailure(`the package ${packageName} is installed (in ${dirname(manifest)}) but its native module`, e), packageName, e) }
   }
 }
 
@@ -129,7 +129,7 @@ function load() {
     if (local) throw local.error
     throw nativeError(
       'unsupported',
-      `no prebuilt native module for ${describe(key)} (${process.platform}-${process.arch}).\n` +
+      `no prebuilt native module for ${describe(key)}.\n` +
         `Prebuilt packages exist for: linux-x64 and linux-arm64 with glibc >= ${GLIBC_FLOOR}, win32-x64, darwin-x64, darwin-arm64.\n` +
         'Elsewhere, build it in a clone of vrouter-io with `npm install` (needs Rust).',
     )
