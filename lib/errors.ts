@@ -1,5 +1,6 @@
 /** Bytes that are not valid vRouter protocol: a malformed Sandesh message or netlink frame. */
 export class ProtocolError extends Error {
+  /** Always `'ProtocolError'`: tells the error apart after serialisation, where `instanceof` no longer works. */
   override name = 'ProtocolError' as const
   /** Stable machine-readable code, e.g. `ERR_SANDESH_TRUNCATED`, `ERR_SANDESH_UNKNOWN_MESSAGE`. */
   readonly code: string
@@ -27,6 +28,7 @@ export class ProtocolError extends Error {
 
 /** A channel to the forwarding engine failed: the endpoint is missing or refused, the peer closed, a timeout. */
 export class TransportError extends Error {
+  /** Always `'TransportError'`: tells the error apart after serialisation, where `instanceof` no longer works. */
   override name = 'TransportError' as const
   /** Stable machine-readable code, e.g. `ERR_TIMEOUT`, `ERR_PEER_CLOSED`, `ERR_ENDPOINT_NOT_FOUND`. */
   readonly code: string
@@ -42,6 +44,7 @@ export class TransportError extends Error {
 
 /** vRouter refused a request: a negative `vr_response.resp_code` (`-errno`). */
 export class KsyncError extends Error {
+  /** Always `'KsyncError'`: tells the error apart after serialisation, where `instanceof` no longer works. */
   override name = 'KsyncError' as const
   /** The errno name, e.g. `ENOENT`, `EEXIST`, `EINVAL` (`E<number>` for one without a name). */
   readonly code: string
@@ -63,7 +66,9 @@ export class KsyncError extends Error {
 
 /** The call was aborted through its `AbortSignal`. */
 export class AbortError extends Error {
+  /** Always `'AbortError'`: tells the error apart after serialisation, where `instanceof` no longer works. */
   override name = 'AbortError' as const
+  /** `ABORT_ERR`, as Node's own AbortError. */
   readonly code = 'ABORT_ERR' as const
 
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
