@@ -3,9 +3,10 @@
 import { report, type Benchmark } from './harness'
 import { codec } from './codec'
 import { ksync } from './ksync'
+import { pkt0 } from './pkt0'
 import { sim } from './sim'
 
-const all: Benchmark[] = [codec, ksync, sim]
+const all: Benchmark[] = [codec, ksync, sim, pkt0]
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2)

@@ -257,3 +257,16 @@ test('an idle channel does not keep Node running', (t) => {
   t.is(r.stdout.trim(), 'opened', r.stderr)
   t.is(r.status, 0)
 })
+
+test('a second agent after the first closed: the simulator lets go of the old one and traps reach the new one', async (t) => {
+  const { sim, close } = await setup()
+  const first = await Pkt0.open(sim.pkt0)
+  sim.inject(arpFrame(), { vif: 4 })
+  t.is((await take(first, 1)).length, 1)
+  await first.close()
+  await using second = await Pkt0.open(sim.pkt0)
+  sim.inject(arpFrame(), { vif: 4 })
+  const [arp] = await take(second, 1)
+  t.is(arp.header.cmd, AgentCmd.TRAP_ARP)
+  await close()
+})

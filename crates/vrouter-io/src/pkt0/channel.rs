@@ -290,12 +290,8 @@ fn read_loop(shared: &Shared, mut reader: Box<dyn FrameReader>) {
         if !wait_for_room(shared) {
             break;
         }
-        match wait_readable(reader.fd(), &shared.waker, -1) {
-            Ok(Ready::Readable) => {}
-            Ok(Ready::Woken) => break,
-            Ok(Ready::Timeout) => continue,
-            Err(e) => return fail(shared, format!("waiting for pkt0 frames: {e}")),
-        }
+        // Read first and wait only when nothing was there: under load the socket is rarely
+        // empty, and the wait would cost a system call per batch.
         let capturing = shared.capturing.load(Ordering::Relaxed);
         let (mut short, mut oversize, mut unknown, mut bytes) = (0u64, 0u64, 0u64, 0u64);
         let read = reader.read(&mut |frame, truncated| {
@@ -309,12 +305,19 @@ fn read_loop(shared: &Shared, mut reader: Box<dyn FrameReader>) {
                 short += 1;
             } else {
                 let at = OUTER_ETH_LEN + 4;
-                let cmd = u16::from_be_bytes([frame[at], frame[at + 1]]);
                 debug_assert!(at + 2 <= OUTER_ETH_LEN + AGENT_HDR_LEN);
+                let cmd = u16::from_be_bytes([frame[at], frame[at + 1]]);
                 unknown += u64::from(cmd >= KNOWN_COMMANDS);
                 batch.push(frame);
             }
         });
+        if matches!(read, Ok(0)) {
+            match wait_readable(reader.fd(), &shared.waker, -1) {
+                Ok(Ready::Readable | Ready::Timeout) => continue,
+                Ok(Ready::Woken) => break,
+                Err(e) => return fail(shared, format!("waiting for pkt0 frames: {e}")),
+            }
+        }
         let n = match read {
             Ok(0) => continue,
             Ok(n) => n as u64,

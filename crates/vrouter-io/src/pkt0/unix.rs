@@ -65,7 +65,8 @@ impl UnixLink {
                 self.connected.store(true, Ordering::Release);
                 Ok(true)
             }
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ECONNREFUSED)) => Ok(false),
+            // EPERM: vRouter's socket is still associated with a previous agent's; it lets go.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ECONNREFUSED | libc::EPERM)) => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -201,7 +201,11 @@ fn receive_loop(shared: &Shared, socket: &UnixDatagram) {
             // 0 bytes: the shutdown of `close` (an empty datagram is invalid either way).
             Ok(0) if shared.stopping.load(Ordering::SeqCst) => return,
             Ok(n) => receive(shared, &buf[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {}
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                // Idle: let go of an agent that has gone, so that the next one can connect.
+                lock(&shared.sender).release_if_gone(&shared.socket);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             // Anything else cannot be recovered from but must not spin.
             Err(_) => std::thread::sleep(RECV_POLL),
         }

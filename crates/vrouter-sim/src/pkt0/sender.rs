@@ -14,6 +14,9 @@ use super::TrapBatch;
 pub(crate) struct Sender {
     agent_path: PathBuf,
     connected: bool,
+    /// Device and inode of the agent's socket file when connected: a different file (or none)
+    /// means that agent has gone.
+    peer_file: Option<(u64, u64)>,
 }
 
 /// How a failed send ends.
@@ -28,7 +31,7 @@ enum Failure {
 
 impl Sender {
     pub(crate) fn new(agent_path: PathBuf) -> Self {
-        Sender { agent_path, connected: false }
+        Sender { agent_path, connected: false, peer_file: None }
     }
 
     pub(crate) fn agent_path(&self) -> &Path {
@@ -39,8 +42,26 @@ impl Sender {
     pub(crate) fn connect(&mut self, socket: &UnixDatagram) -> bool {
         if !self.connected {
             self.connected = socket.connect(&self.agent_path).is_ok();
+            self.peer_file = if self.connected { file_id(&self.agent_path) } else { None };
         }
         self.connected
+    }
+
+    /// Disconnects when the agent's socket file is gone or is another file (the agent closed
+    /// or restarted). A datagram socket stays tied to a dead peer until it next sends, and
+    /// while it is, the kernel refuses a new agent's connect (EPERM); this frees it.
+    pub(crate) fn release_if_gone(&mut self, socket: &UnixDatagram) {
+        if !self.connected || file_id(&self.agent_path) == self.peer_file {
+            return;
+        }
+        // SAFETY: connect to an AF_UNSPEC address dissolves a datagram socket's association.
+        unsafe {
+            let mut addr: libc::sockaddr = std::mem::zeroed();
+            addr.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
+            libc::connect(socket.as_raw_fd(), &addr, std::mem::size_of::<libc::sockaddr>() as libc::socklen_t);
+        }
+        self.connected = false;
+        self.peer_file = None;
     }
 
     /// Sends every frame of `batch`; returns how many went. Not connected yet: try now (vRouter retries until the
@@ -49,10 +70,7 @@ impl Sender {
         if batch.is_empty() {
             return 0;
         }
-        if !self.connected {
-            self.connected = socket.connect(&self.agent_path).is_ok();
-        }
-        if !self.connected {
+        if !self.connect(socket) {
             Pkt0Counters::add(&counters.traps_dropped_absent, batch.len() as u64);
             return 0;
         }
@@ -71,6 +89,12 @@ impl Sender {
         }
         sent
     }
+}
+
+/// The device and inode of `path`, if it exists.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 fn classify(e: &io::Error) -> Failure {
