@@ -11,7 +11,7 @@ export interface SimulatorOptions {
   dir?: string
   /** How replies are framed: as DPDK vRouter (default), the Linux kernel module, or the Windows driver. */
   dialect?: Dialect
-  /** Also serve ksync on TCP 127.0.0.1 at this port (0: any free port). */
+  /** Also serve ksync on TCP 127.0.0.1 at this port (0: any free port). Not on Windows yet. */
   tcpPort?: number
   /**
    * The host's interface indexes, which vifs attach to (`vifr_os_idx`; others get −ENODEV): a list such as
@@ -148,13 +148,14 @@ export interface Pkt0SocketMeasurement {
  * files agents map, and pkt0 as DPDK vRouter serves it.
  */
 export class Simulator implements AsyncDisposable {
-  /** The ksync endpoint, `unix:<dir>/dpdk_netlink`. */
+  /** The ksync endpoint, `unix:<dir>/dpdk_netlink` (on Windows the named pipe `\\.\pipe\<dir's name>-ksync`). */
   readonly ksync: string
   /** The TCP ksync endpoint, `tcp:127.0.0.1:<port>`, when `tcpPort` was given. */
   readonly ksyncTcp?: string
   /**
    * The pkt0 endpoint, `unix:<dir>/agent_pkt0`: the path the agent binds its datagram socket to. The simulator sends
    * trap frames there from `<dir>/dpdk_pkt0`, which the agent connects to (and sends its frames to), as DPDK vRouter does.
+   * On Windows the message pipe `\\.\pipe\<dir's name>-pkt0`, one agent at a time, as the driver's pkt0 device.
    */
   readonly pkt0: string
   /** The flow table file (absolute path), as `vr_flow_table_data` reports it. */
@@ -249,7 +250,7 @@ export class Simulator implements AsyncDisposable {
    * native client over a new connection to {@link ksync}, or with `inProcess` handed to the service directly.
    */
   async measureKsync(options: { frames: number; perFrame?: number; inProcess?: boolean; label?: number }): Promise<KsyncMeasurement> {
-    return this.#open().measureKsync(options)
+    return this.#measuring('measureKsync').measureKsync(options)
   }
 
   /**
@@ -258,7 +259,7 @@ export class Simulator implements AsyncDisposable {
    * `readingAgent` is false. Needs room in the flow table and `flowHoldLimit: 0`; flows already there do not trap.
    */
   async measureTraps(options: { flows: number; readingAgent?: boolean }): Promise<TrapMeasurement> {
-    return this.#open().measureTraps(options)
+    return this.#measuring('measureTraps').measureTraps(options)
   }
 
   /**
@@ -266,7 +267,7 @@ export class Simulator implements AsyncDisposable {
    * reading agent, through sockets of their own: how many frames per second this OS delivers to a reading agent.
    */
   async measurePkt0Socket(count: number, frameLen: number): Promise<Pkt0SocketMeasurement> {
-    return this.#open().measurePkt0Socket(count, frameLen)
+    return this.#measuring('measurePkt0Socket').measurePkt0Socket(count, frameLen)
   }
 
   /** Stops serving and closes every connection, stops traffic, removes the table files and sockets; idempotent. */
@@ -277,6 +278,13 @@ export class Simulator implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  /** The native simulator, when it has the measurements (Unix only: they use Unix sockets). */
+  #measuring(what: 'measureKsync' | 'measureTraps' | 'measurePkt0Socket'): NativeSimulator {
+    const n = this.#open()
+    if (typeof n[what] !== 'function') throw new Error(`Simulator.${what} is not available on ${process.platform}`)
+    return n
   }
 
   #open(): NativeSimulator {

@@ -41,7 +41,8 @@ export const simCommand: Command = {
     '  pkt0    DIR/dpdk_pkt0 (Unix datagram socket); traps go to DIR/agent_pkt0, which the agent binds',
     '  tables  DIR/flow.shmem and DIR/bridge.shmem, which agents map (paths and sizes also answered over ksync)',
     'until SIGINT or SIGTERM. --dir /var/run/vrouter gives the real layout; without --dir a temporary folder is',
-    'used and removed at exit. --dialect chooses how ksync replies are framed.',
+    'used and removed at exit. --dialect chooses how ksync replies are framed. On Windows ksync and pkt0 are the',
+    'named pipes \\\\.\\pipe\\NAME-ksync and NAME-pkt0 (NAME: the folder\'s name), without TCP or table files yet.',
     '',
     '  --host-ifs LIST        host interface indexes vifs may attach to, e.g. 0,10,100-131 (default: any)',
     '  --flow-entries N       main flow-table entries (default 524288; overflow sized by vRouter\'s rule)',
@@ -78,9 +79,13 @@ export const simCommand: Command = {
     console.log(`vrouter-io sim (${dialect} framing, ${layout} flow layout)`)
     console.log(`  ksync   ${sim.ksync}`)
     if (sim.ksyncTcp) console.log(`  ksync   ${sim.ksyncTcp}`)
-    console.log(`  pkt0    ${sim.pkt0} (traps from ${sim.dir}/dpdk_pkt0)`)
-    console.log(`  flow    ${sim.flowTable} (${sim.flowTableSize} bytes, ${bytes(sim.flowTableSize)}, ${sim.flowTableSize / 256} entries)`)
-    console.log(`  bridge  ${sim.bridgeTable} (${sim.bridgeTableSize} bytes, ${bytes(sim.bridgeTableSize)}, ${sim.bridgeTableSize / 64} entries)`)
+    console.log(process.platform === 'win32' ? `  pkt0    ${sim.pkt0}` : `  pkt0    ${sim.pkt0} (traps from ${sim.dir}/dpdk_pkt0)`)
+    if (sim.flowTableSize > 0) {
+      console.log(`  flow    ${sim.flowTable} (${sim.flowTableSize} bytes, ${bytes(sim.flowTableSize)}, ${sim.flowTableSize / 256} entries)`)
+      console.log(`  bridge  ${sim.bridgeTable} (${sim.bridgeTableSize} bytes, ${bytes(sim.bridgeTableSize)}, ${sim.bridgeTableSize / 64} entries)`)
+    } else {
+      console.log('  tables  none on this platform yet (table queries answer EOPNOTSUPP)')
+    }
     await stopped
     const stats = sim.stats()
     await sim.close()

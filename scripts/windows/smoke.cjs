@@ -4,7 +4,9 @@
 //   1. encode -> decode of a vr_interface_req gives back its fields;
 //   2. exchange() and the Ksync client over a named pipe that this process serves with node:net (Node's own pipe server, so the addon's
 //      overlapped client meets an independent implementation), answered as the Windows driver frames replies; and
-//      over a pipe nobody serves (ERR_ENDPOINT_NOT_FOUND).
+//      over a pipe nobody serves (ERR_ENDPOINT_NOT_FOUND);
+//   3. the embedded Simulator on its named pipes: ksync through the Ksync client (a vif, a GET of vrouter_ops), a
+//      trap injected on that vif read by node:net from the pkt0 pipe, a frame written back counted as re-injected.
 // Prints one line, "windows node smoke: <node.exe> <version>: PASS (…)" or "… FAIL (<reason>)", and exits 1 on failure.
 
 const assert = require('node:assert/strict')
@@ -13,7 +15,7 @@ const net = require('node:net')
 /** The facade, loaded in main() so that a native module that fails to load is reported like any failure. */
 let vr
 
-const SUMMARY = 'encode/decode, named-pipe exchange, Ksync over the pipe'
+const SUMMARY = 'encode/decode, named-pipe exchange, Ksync over the pipe, the Simulator on named pipes'
 
 function encodeDecode() {
   const fields = {
@@ -107,12 +109,79 @@ async function pipeExchange() {
   assert.equal(missing.code, 'ERR_ENDPOINT_NOT_FOUND')
 }
 
+/** Resolves with the next `n` bytes read from `socket`. */
+function readBytes(socket, n) {
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0)
+    const onData = (chunk) => {
+      got = Buffer.concat([got, chunk])
+      if (got.length >= n) {
+        socket.off('data', onData)
+        socket.off('error', reject)
+        resolve(got)
+      }
+    }
+    socket.on('data', onData)
+    socket.once('error', reject)
+  })
+}
+
+async function simulator() {
+  const sim = await vr.Simulator.start({ dialect: 'windows' })
+  try {
+    assert.match(sim.ksync, /^\\\\\.\\pipe\\.*-ksync$/, `ksync endpoint ${sim.ksync}`)
+    assert.match(sim.pkt0, /^\\\\\.\\pipe\\.*-pkt0$/, `pkt0 endpoint ${sim.pkt0}`)
+    const ksync = await vr.Ksync.connect(sim.ksync)
+    try {
+      await ksync.add('vr_interface_req', { vifr_idx: 3, vifr_type: vr.VifType.VIRTUAL, vifr_name: 'tap3', vifr_os_idx: 103, vifr_vrf: 2 })
+      const ops = await ksync.get('vrouter_ops', {}, { timeoutMs: 30_000 })
+      assert.equal(ops.vo_interfaces, 4355)
+    } finally {
+      await ksync.close()
+    }
+
+    // The agent's side of pkt0, read in byte mode by node:net (messages arrive back to back).
+    const agent = net.connect(sim.pkt0)
+    await new Promise((resolve, reject) => agent.once('connect', resolve).once('error', reject))
+    try {
+      const arp = Buffer.alloc(60)
+      arp.fill(0xff, 0, 6)
+      arp.writeUInt16BE(0x0806, 12)
+      // The simulator takes the connection on its own thread: until then a trap finds no agent and is dropped.
+      for (let dropped = 0; ; ) {
+        assert.deepEqual(sim.inject(arp, { vif: 3 }), { action: 'trapped', trap: 'TRAP_ARP' })
+        const now = sim.stats().trapsDroppedAbsent
+        if (now === dropped) break
+        dropped = now
+        assert.ok(dropped < 500, 'the simulator never took the pkt0 connection')
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      const frame = await readBytes(agent, 44 + 60)
+      assert.equal(frame.readUInt16BE(14), 3, 'agent header: ifindex 3')
+      assert.equal(frame.readUInt16BE(18), 2, 'agent header: cmd TRAP_ARP')
+      assert.deepEqual(frame.subarray(44), arp)
+      // A frame written back (SWITCH to vif 3) is re-injected.
+      const back = Buffer.concat([Buffer.alloc(14), Buffer.alloc(30), arp])
+      back.writeUInt16BE(3, 14)
+      agent.write(back)
+      for (let i = 0; i < 500 && sim.stats().reinjected === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      assert.equal(sim.stats().reinjected, 1)
+      assert.equal(sim.reinjected()[0].cmd, 'CMD_SWITCH')
+    } finally {
+      agent.destroy()
+    }
+  } finally {
+    await sim.close()
+  }
+}
+
 async function main() {
   const who = `windows node smoke: ${process.execPath} ${process.version}`
   try {
     vr = require('./dist/index.js')
     encodeDecode()
     await pipeExchange()
+    await simulator()
   } catch (e) {
     const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 400)
     console.log(`${who}: FAIL (${reason})`)

@@ -14,7 +14,6 @@ mod ksync;
 #[cfg(target_os = "linux")]
 mod pkt0;
 mod raw;
-#[cfg(unix)]
 mod sim;
 mod tables;
 mod transport_code;

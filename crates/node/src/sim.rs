@@ -1,12 +1,15 @@
 //! The simulator, embedded: its threads serve the endpoints while JavaScript goes on.
 //!
 //! One datapath behind a lock, with its flow and bridge table files, served on ksync (Unix
-//! stream socket, optionally TCP) and pkt0 (the DPDK datagram pair); frames injected one at a
-//! time or by a traffic run (on libuv's thread pool, one batch per lock of the datapath).
+//! stream socket, optionally TCP) and pkt0 (the DPDK datagram pair) — on Windows on named pipes,
+//! without table files yet; frames injected one at a time or by a traffic run (on libuv's thread
+//! pool, one batch per lock of the datapath).
 
+#[cfg(unix)]
 mod measure;
 mod objects;
 mod options;
+mod serve;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,11 +18,13 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use vrouter_proto::netlink::Dialect;
-use vrouter_sim::pkt0::{Pkt0Endpoint, AGENT_PKT0};
-use vrouter_sim::server::{KsyncListener, KsyncService, ListenAddr};
+use vrouter_sim::server::KsyncService;
+#[cfg(unix)]
 use vrouter_sim::tables::SimTables;
 use vrouter_sim::traffic::{TrafficReport, TrafficSpec};
 use vrouter_sim::{Datapath, Limits};
+
+use serve::{KsyncServer, Pkt0Server};
 
 pub use objects::{NativeInjected, NativeReinjected, NativeSimStats, NativeTrafficResult};
 
@@ -63,9 +68,12 @@ pub struct NativeSimulator {
     owns_dir: bool,
     datapath: Arc<Mutex<Datapath>>,
     service: KsyncService,
-    ksync: Option<KsyncListener>,
-    tcp: Option<KsyncListener>,
-    pkt0: Option<Arc<Pkt0Endpoint>>,
+    ksync: Option<KsyncServer>,
+    tcp: Option<KsyncServer>,
+    pkt0: Option<Arc<Pkt0Server>>,
+    ksync_endpoint: String,
+    tcp_endpoint: Option<String>,
+    pkt0_endpoint: String,
     flow_table: PathBuf,
     bridge_table: PathBuf,
     flow_table_size: f64,
@@ -109,31 +117,35 @@ impl NativeSimulator {
             }
             e
         };
-        let tables = SimTables::create(&dir, flow, bridge, layout).map_err(|e| cleanup(io_error("table files", e)))?;
-        let (flow_table, bridge_table) = (absolute(tables.flow_path()), absolute(tables.bridge_path()));
-        let (flow_table_size, bridge_table_size) = (tables.flow_size() as f64, tables.bridge_size() as f64);
-        datapath.attach_tables(tables);
+        #[cfg(unix)]
+        let (flow_table, bridge_table, flow_table_size, bridge_table_size) = {
+            let tables = SimTables::create(&dir, flow, bridge, layout).map_err(|e| cleanup(io_error("table files", e)))?;
+            let paths = (absolute(tables.flow_path()), absolute(tables.bridge_path()));
+            let sizes = (tables.flow_size() as f64, tables.bridge_size() as f64);
+            datapath.attach_tables(tables);
+            (paths.0, paths.1, sizes.0, sizes.1)
+        };
+        // The tables as named sections are still to come on Windows: table queries answer −EOPNOTSUPP and
+        // packets find no flow table.
+        #[cfg(windows)]
+        let (flow_table, bridge_table, flow_table_size, bridge_table_size) = {
+            let _ = (flow, bridge, layout);
+            (PathBuf::new(), PathBuf::new(), 0.0, 0.0)
+        };
         let datapath = Arc::new(Mutex::new(datapath));
         let service = KsyncService::new(dialect, datapath.clone());
-        let socket = dir.join("dpdk_netlink");
-        let ksync = KsyncListener::bind(&ListenAddr::Unix(socket.clone()), service.clone())
-            .map_err(|e| cleanup(io_error(&socket.display().to_string(), e)))?;
-        let tcp = match options.tcp_port {
-            None => None,
-            Some(port) => Some(
-                KsyncListener::bind(&ListenAddr::Tcp(([127, 0, 0, 1], port).into()), service.clone())
-                    .map_err(|e| cleanup(io_error(&format!("127.0.0.1:{port}"), e)))?,
-            ),
-        };
-        let pkt0 = Pkt0Endpoint::bind(&dir, datapath.clone()).map_err(|e| cleanup(io_error("pkt0 socket", e)))?;
+        let served = serve::serve(&dir, &service, &datapath, options.tcp_port).map_err(|(what, e)| cleanup(io_error(&what, e)))?;
         Ok(NativeSimulator {
             dir,
             owns_dir,
             datapath,
             service,
-            ksync: Some(ksync),
-            tcp,
-            pkt0: Some(Arc::new(pkt0)),
+            ksync: Some(served.ksync),
+            tcp: served.tcp,
+            pkt0: Some(Arc::new(served.pkt0)),
+            ksync_endpoint: served.ksync_endpoint,
+            tcp_endpoint: served.tcp_endpoint,
+            pkt0_endpoint: served.pkt0_endpoint,
             flow_table,
             bridge_table,
             flow_table_size,
@@ -148,27 +160,24 @@ impl NativeSimulator {
         self.dir.display().to_string()
     }
 
-    /// The ksync endpoint: `unix:<dir>/dpdk_netlink`.
+    /// The ksync endpoint: `unix:<dir>/dpdk_netlink` (Windows: `\\.\pipe\<dir's name>-ksync`).
     #[napi(getter)]
     pub fn ksync(&self) -> String {
-        format!("unix:{}", self.dir.join("dpdk_netlink").display())
+        self.ksync_endpoint.clone()
     }
 
     /// The TCP ksync endpoint, `tcp:127.0.0.1:<port>`, when one was asked for.
     #[napi(getter)]
     pub fn ksync_tcp(&self) -> Option<String> {
-        match self.tcp.as_ref()?.local_addr() {
-            ListenAddr::Tcp(a) => Some(format!("tcp:{a}")),
-            ListenAddr::Unix(_) => None,
-        }
+        self.tcp_endpoint.clone()
     }
 
     /// The pkt0 endpoint an agent uses: `unix:<dir>/agent_pkt0`, the datagram socket the agent
     /// binds; the simulator sends traps there from `<dir>/dpdk_pkt0`, which the agent
-    /// connects to.
+    /// connects to (Windows: the message pipe `\\.\pipe\<dir's name>-pkt0`, which it opens).
     #[napi(getter)]
     pub fn pkt0(&self) -> String {
-        format!("unix:{}", self.dir.join(AGENT_PKT0).display())
+        self.pkt0_endpoint.clone()
     }
 
     /// The flow table file (absolute), as `vr_flow_table_data` reports it.
@@ -262,7 +271,7 @@ impl NativeSimulator {
 /// A traffic run, computed on libuv's thread pool.
 pub struct Traffic {
     datapath: Arc<Mutex<Datapath>>,
-    sink: Arc<Pkt0Endpoint>,
+    sink: Arc<Pkt0Server>,
     spec: TrafficSpec,
     stop: Arc<AtomicBool>,
 }
@@ -282,7 +291,7 @@ impl Task for Traffic {
 
 /// A pkt0 flood, on libuv's thread pool.
 pub struct Flood {
-    endpoint: Arc<Pkt0Endpoint>,
+    endpoint: Arc<Pkt0Server>,
     inner_len: usize,
     count: u64,
 }
@@ -312,18 +321,24 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
     Error::new(Status::GenericFailure, format!("{what}: {e}"))
 }
 
+#[cfg(unix)]
 fn absolute(p: &std::path::Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_owned())
 }
 
 /// A new private folder under the system's temporary folder.
 fn temp_dir() -> std::io::Result<PathBuf> {
+    #[cfg(unix)]
     use std::os::unix::fs::DirBuilderExt;
     let base = std::env::temp_dir();
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     for attempt in 0..100u32 {
         let path = base.join(format!("vrouter-sim-{}-{:x}-{attempt}", std::process::id(), stamp));
-        match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+        #[allow(unused_mut)] // set only on Unix
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        builder.mode(0o700);
+        match builder.create(&path) {
             Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
