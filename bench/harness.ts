@@ -54,7 +54,8 @@ export const lastKept = (): unknown => kept
 
 const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3))
 
-export function report(name: string, rows: Row[]): void {
+/** Prints the table; with `resultsDir`, also writes `resultsDir/NAME.json`. */
+export function report(name: string, rows: Row[], resultsDir?: string): void {
   const peerNames = [...new Set(rows.flatMap((r) => Object.keys(r.peers)))]
   const header = ['case', 'unit', 'ours', ...peerNames.flatMap((p) => [p, `×${p}`]), 'limit', '% of limit']
   const lines = rows.map((r) => [
@@ -71,7 +72,7 @@ export function report(name: string, rows: Row[]): void {
   console.log(row(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const l of lines) console.log(row(l))
-  const dir = join(__dirname, 'results')
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ benchmark: name, node: process.version, rows }, null, 2) + '\n')
+  if (resultsDir === undefined) return
+  mkdirSync(resultsDir, { recursive: true })
+  writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify({ benchmark: name, node: process.version, rows }, null, 2) + '\n')
 }

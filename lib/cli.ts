@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The `vrouter-io` command: one subcommand per job, each in lib/cli/.
 
+import { benchCommand } from './cli/bench'
 import { codecCommands } from './cli/codec'
 import type { Command } from './cli/command'
 import { ksyncCommands } from './cli/ksync'
 import { simCommand } from './cli/sim'
 
-const commands: Command[] = [...codecCommands, ...ksyncCommands, simCommand]
+const commands: Command[] = [...codecCommands, ...ksyncCommands, simCommand, benchCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -66,3 +66,12 @@ test('dump, get, ops and drop-stats read vRouter over ksync', async (t) => {
   t.regex(absent.stderr, /ENOENT/)
   t.regex((await run('dump', 'routes', '--family', 'inet6', ...at)).stdout, /prefix\s+nh/)
 })
+
+test('bench lists the benchmarks and refuses unknown ones', async (t) => {
+  const list = await run('bench', '--list')
+  t.is(list.code, 0)
+  for (const name of ['codec', 'ksync', 'sim', 'pkt0', 'tables']) t.regex(list.stdout, new RegExp(`^${name} `, 'm'))
+  const unknown = await run('bench', 'nosuch')
+  t.is(unknown.code, 1)
+  t.regex(unknown.stderr, /unknown benchmark nosuch; there are: codec, ksync/)
+})
