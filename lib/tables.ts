@@ -4,8 +4,42 @@
 
 import { Ksync } from './ksync'
 import { BridgeEntryFlag, FlowAction, FlowFlag, FlowOp } from './generated/vr'
-import native from './native'
+import nativeModule from './native'
 import type { NativeBridgeTable, NativeColumn, NativeFlowTable, NativeTableFailure } from '../index'
+
+/** The per-entry calls, exported as plain Node-API callbacks (crates/node/src/tables/fast.rs). */
+interface TableCallbacks {
+  flowFillGet(id: number, row: number, index: number): boolean
+  flowFillLookup4(id: number, row: number, proto: number, sip: number, dip: number, sport: number, dport: number, nh: number): number
+  flowFillActive(id: number, row: number, max: number, start: number): number
+}
+const native = nativeModule
+const fast = nativeModule.tableCallbacks() as unknown as TableCallbacks
+
+/** `a.b.c.d` as a host-order integer, or −1 when the string is not a dotted-quad IPv4 address. */
+function ipv4Number(s: string): number {
+  let value = 0
+  let part = 0
+  let digits = 0
+  let dots = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1
+      value = value * 256 + part
+      part = 0
+      digits = 0
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48)
+      if (part > 255) return -1
+      digits++
+    } else {
+      return -1
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1
+  return value * 256 + part
+}
 
 /** A table could not be opened or read: wrong or short size, missing file, unknown layout. */
 export class TableError extends Error {
@@ -462,9 +496,11 @@ export class FlowTable implements AsyncDisposable, Disposable {
   #native: NativeFlowTable | undefined
   #arena: Arena<FlowColumns> | undefined
   readonly #layout: NativeColumn[]
+  readonly #id: number
 
   private constructor(n: NativeFlowTable, layout: '2024' | '2019') {
     this.#native = n
+    this.#id = n.id
     this.mainEntries = n.mainEntries
     this.overflowEntries = n.overflowEntries
     this.entries = this.mainEntries + this.overflowEntries
@@ -505,7 +541,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
     if (!Number.isInteger(index) || index < 0 || index >= this.entries) throw new RangeError(`index ${index} is outside 0…${this.entries - 1}`)
     const a = this.#rows(1)
     const row = a.used
-    if (!this.#native!.fillGet(row, index)) return undefined
+    if (!fast.flowFillGet(this.#id, row, index)) return undefined
     a.used++
     return new FlowEntryView(a.cols, row, this.mainEntries)
   }
@@ -514,7 +550,12 @@ export class FlowTable implements AsyncDisposable, Disposable {
   lookup(key: FlowKeyInput): FlowEntry | undefined {
     const a = this.#rows(1)
     const row = a.used
-    const index = this.#native!.fillLookup(row, key.proto, key.src, key.dst, key.sport, key.dport, key.nh ?? 0)
+    const sip = ipv4Number(key.src)
+    const dip = sip < 0 ? -1 : ipv4Number(key.dst)
+    const index =
+      dip >= 0
+        ? fast.flowFillLookup4(this.#id, row, key.proto, sip, dip, key.sport, key.dport, key.nh ?? 0)
+        : this.#native!.fillLookup(row, key.proto, key.src, key.dst, key.sport, key.dport, key.nh ?? 0)
     if (index < 0) return undefined
     a.used++
     return new FlowEntryView(a.cols, row, this.mainEntries)
@@ -527,7 +568,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
     while (next < this.entries) {
       const a = this.#rows(MIN_BATCH)
       const row = a.used
-      const n = this.#native!.fillActive(row, a.free, next)
+      const n = fast.flowFillActive(this.#id, row, a.free, next)
       a.used += n
       next = a.header[0]
       const cols = a.cols

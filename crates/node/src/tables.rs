@@ -8,6 +8,7 @@
 
 mod bridge_row;
 mod columns;
+mod fast;
 mod flow_row;
 mod mapping;
 
@@ -18,7 +19,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use vrouter_proto::tables::{
     flow_copy_is_active, lookup_bridge, lookup_flow, racy_copy, read_bridge_entry, read_flow_entry_retrying, scan_bridge,
-    scan_flows, BridgeFilter, BridgeKey, FlowFilter, FlowKey, FlowLayout, Prefix, ReadError, FLOW_KEY_LEN_INET,
+    scan_flows, BridgeFilter, BridgeKey, FlowFilter, FlowKey, FlowLayout, Prefix, FLOW_KEY_LEN_INET,
 };
 
 use crate::columns::{pin_u8, Column};
@@ -33,22 +34,29 @@ pub use mapping::{NativeTableFailure, NativeTableSource};
 struct Arena {
     column: Column<u8>,
     capacity: usize,
+    /// Where each column starts.
+    offsets: Vec<usize>,
 }
 
 impl Arena {
-    fn attach(env: &Env, array: Uint8ArraySlice, capacity: u32, needed: usize) -> Result<Self> {
+    fn attach(env: &Env, array: Uint8ArraySlice, capacity: u32, needed: usize, offsets: Vec<usize>) -> Result<Self> {
         let column = pin_u8(env, array)?;
         if column.as_slice().len() < needed {
             return Err(invalid(format!("an arena of {capacity} rows needs {needed} bytes, got {}", column.as_slice().len())));
         }
-        Ok(Self { column, capacity: capacity as usize })
+        Ok(Self { column, capacity: capacity as usize, offsets })
     }
 
-    fn check_rows(&self, row: u32, rows: u32) -> Result<()> {
+    fn check_rows(&self, row: u32, rows: u32) -> std::result::Result<(), String> {
         if row as usize + rows as usize > self.capacity {
-            return Err(invalid(format!("rows {row}..{} are past the arena's {} rows", row as usize + rows as usize, self.capacity)));
+            return Err(format!("rows {row}..{} are past the arena's {} rows", row as usize + rows as usize, self.capacity));
         }
         Ok(())
+    }
+
+    /// The arena's bytes and its column offsets, for writing rows.
+    fn parts(&mut self) -> (&mut [u8], &[usize]) {
+        (self.column.as_mut_slice(), &self.offsets)
     }
 
     /// Reports a fill's progress in the header: next index, entries skipped as torn.
@@ -113,12 +121,11 @@ pub struct NativeFlowTableStats {
     pub packets: BigInt,
 }
 
-/// A flow table mapped read-only.
+/// A flow table mapped read-only. Its state lives in the reader registry (`fast`), so that the
+/// per-entry calls can be plain Node-API callbacks taking the table's id.
 #[napi]
 pub struct NativeFlowTable {
-    table: Option<MappedTable>,
-    layout: FlowLayout,
-    arena: Option<Arena>,
+    id: Option<u32>,
 }
 
 #[napi]
@@ -134,9 +141,15 @@ impl NativeFlowTable {
             }
         };
         match mapping::open(&source, TableKindArg::Flow) {
-            Ok(table) => Either::A(NativeFlowTable { table: Some(table), layout, arena: None }),
+            Ok(table) => Either::A(NativeFlowTable { id: Some(fast::register(FlowReader { table, layout, arena: None })) }),
             Err(f) => Either::B(f),
         }
+    }
+
+    /// The id the plain callbacks (`flowFillGet`, `flowFillLookup`, `flowFillActive`) take.
+    #[napi(getter)]
+    pub fn id(&self) -> Result<u32> {
+        self.id.ok_or_else(closed)
     }
 
     /// The columns of an arena of `capacity` rows: names, kinds and offsets.
@@ -154,101 +167,68 @@ impl NativeFlowTable {
     /// Main entries.
     #[napi(getter)]
     pub fn main_entries(&self) -> Result<u32> {
-        Ok(self.open_table()?.geometry.main_entries())
+        self.with(|r| Ok(r.table.geometry.main_entries()))
     }
 
     /// Overflow entries.
     #[napi(getter)]
     pub fn overflow_entries(&self) -> Result<u32> {
-        Ok(self.open_table()?.geometry.overflow_entries())
+        self.with(|r| Ok(r.table.geometry.overflow_entries()))
     }
 
     /// Bytes of the table.
     #[napi(getter)]
     pub fn byte_length(&self) -> Result<f64> {
-        Ok(self.open_table()?.geometry.byte_len() as f64)
+        self.with(|r| Ok(r.table.geometry.byte_len() as f64))
     }
 
     /// Makes `arena` (a view over a whole `ArrayBuffer` of `arenaBytes(capacity)` bytes) the
     /// destination of the next fills.
     #[napi]
     pub fn attach(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
-        self.arena = Some(Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize))?);
-        Ok(())
+        let arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        self.with(|r| {
+            r.arena = Some(arena);
+            Ok(())
+        })
     }
 
     /// Fills rows `row..row + max` with the active entries from index `start` on; returns how
     /// many, with the next index and the torn count in the arena's header.
     #[napi]
     pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> Result<u32> {
-        let (table, layout) = (self.table.as_ref().ok_or_else(closed)?, self.layout);
-        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
-        arena.check_rows(row, max)?;
-        let capacity = arena.capacity;
-        let out = arena.column.as_mut_slice();
-        let mut r = row as usize;
-        let p = scan_flows(table.bytes(), layout, start, u32::MAX, &FlowFilter::default(), max, |copy| {
-            FlowRow::of(&FlowSource::new(copy)).write(out, capacity, r);
-            r += 1;
-        });
-        arena.report(p.next, p.torn);
-        Ok(p.delivered)
+        self.with(|r| r.fill_active(row, max, start).map_err(invalid))
     }
 
     /// Copies entry `index` into row `row`: true when it is active (a free or torn entry is
     /// not written).
     #[napi]
     pub fn fill_get(&mut self, row: u32, index: u32) -> Result<bool> {
-        let (table, layout) = (self.table.as_ref().ok_or_else(closed)?, self.layout);
-        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
-        arena.check_rows(row, 1)?;
-        let copy = match read_flow_entry_retrying(table.bytes(), layout, index) {
-            Ok(Some(c)) => c,
-            Ok(None) => return Ok(false),
-            Err(ReadError::OutOfRange { .. }) | Err(_) => {
-                return Err(Error::new(Status::InvalidArg, format!("index {index} is past the table's {} entries", table.geometry.total_entries())))
-            }
-        };
-        if !flow_copy_is_active(&copy) {
-            return Ok(false);
-        }
-        let capacity = arena.capacity;
-        FlowRow::of(&FlowSource::new(&copy)).write(arena.column.as_mut_slice(), capacity, row as usize);
-        Ok(true)
+        self.with(|r| r.fill_get(row, index).map_err(invalid))
     }
 
     /// Finds the live entry with this key through vRouter's hash, bucket and overflow chain,
     /// copies it into row `row`, and returns its index (−1: none).
     #[napi]
     pub fn fill_lookup(&mut self, row: u32, proto: u32, src: String, dst: String, sport: u32, dport: u32, nh: u32) -> Result<i32> {
-        let (table, layout) = (self.table.as_ref().ok_or_else(closed)?, self.layout);
-        let arena = self.arena.as_mut().ok_or_else(no_arena)?;
-        arena.check_rows(row, 1)?;
         let key = flow_key(proto, &src, &dst, sport, dport, nh)?;
-        let bytes = table.bytes();
-        // A key moved or replaced between the walk and the copy is looked up again.
-        for _ in 0..4 {
-            let Some(index) = lookup_flow(bytes, &table.geometry, layout, &key) else { return Ok(-1) };
-            let Ok(Some(copy)) = read_flow_entry_retrying(bytes, layout, index) else { continue };
-            if flow_copy_is_active(&copy) && copy.view().key() == Some(key) {
-                let capacity = arena.capacity;
-                FlowRow::of(&FlowSource::new(&copy)).write(arena.column.as_mut_slice(), capacity, row as usize);
-                return Ok(index as i32);
-            }
-        }
-        Ok(-1)
+        self.with(|r| r.fill_lookup(row, &key).map_err(invalid))
     }
 
     /// The active entries passing `filter`, as columns on a new object (one typed array per
     /// field), with `count` and `torn`.
     #[napi(ts_return_type = "Record<string, unknown> & NativeScanCounts")]
     pub fn scan(&self, env: Env, filter: NativeFlowFilter) -> Result<Object<'_>> {
-        let table = self.open_table()?;
         let f = flow_filter(&filter)?;
-        let mut cols = FlowColumns::default();
-        let p = scan_flows(table.bytes(), self.layout, filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX), &f, filter.limit.unwrap_or(u32::MAX), |copy| {
-            cols.push(&FlowRow::of(&FlowSource::new(copy)))
-        });
+        let (cols, p) = self.with(|r| {
+            let (start, end) = (filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX).min(r.table.geometry.total_entries()));
+            let limit = filter.limit.unwrap_or(u32::MAX);
+            let mut cols = FlowColumns::with_capacity(end.saturating_sub(start).min(limit) as usize);
+            let p = scan_flows(r.table.bytes(), r.layout, start, end, &f, limit, |copy| {
+                cols.push(&FlowRow::of(&FlowSource::new(copy)))
+            });
+            Ok((cols, p))
+        })?;
         let mut obj = Object::new(&env)?;
         obj.set("count", p.delivered)?;
         obj.set("torn", p.torn)?;
@@ -259,79 +239,155 @@ impl NativeFlowTable {
     /// Counts the table's entries in one pass.
     #[napi]
     pub fn stats(&self) -> Result<NativeFlowTableStats> {
-        let table = self.open_table()?;
-        let g = table.geometry;
-        let mut s = NativeFlowTableStats {
-            entries: g.total_entries(),
-            main_entries: g.main_entries(),
-            overflow_entries: g.overflow_entries(),
-            active: 0,
-            active_overflow: 0,
-            hold: 0,
-            forward: 0,
-            drop: 0,
-            nat: 0,
-            ipv4: 0,
-            ipv6: 0,
-            torn: 0,
-            bytes: BigInt::from(0u64),
-            packets: BigInt::from(0u64),
-        };
-        let (mut bytes, mut packets) = (0u64, 0u64);
-        let p = scan_flows(table.bytes(), self.layout, 0, u32::MAX, &FlowFilter::default(), u32::MAX, |copy| {
-            let v = copy.view();
-            s.active += 1;
-            if g.is_overflow(copy.index()) {
-                s.active_overflow += 1;
-            }
-            match v.action() {
-                0 => s.drop += 1,
-                1 => s.hold += 1,
-                2 => s.forward += 1,
-                3 => s.nat += 1,
-                _ => {}
-            }
-            if v.key_len() == FLOW_KEY_LEN_INET {
-                s.ipv4 += 1;
-            } else {
-                s.ipv6 += 1;
-            }
-            let st = v.stats();
-            bytes += st.total_bytes();
-            packets += st.total_packets();
-        });
-        s.torn = p.torn;
-        s.bytes = BigInt::from(bytes);
-        s.packets = BigInt::from(packets);
-        Ok(s)
+        self.with(|r| Ok(flow_stats(&r.table, r.layout)))
     }
 
     /// A copy of the whole table (as it is during the copy: entries may be mid-update; read them
     /// with the layout, as a private table nobody writes).
     #[napi]
     pub fn snapshot(&self) -> Result<Buffer> {
-        Ok(snapshot(self.open_table()?)?.into())
+        self.with(|r| Ok(snapshot(&r.table)?.into()))
     }
 
     /// Copies the whole table into `dst` (at least the table's length).
     #[napi]
     pub fn snapshot_into(&self, mut dst: Uint8ArraySlice) -> Result<()> {
-        let table = self.open_table()?;
         // SAFETY: the slice is used only during this call, on the JavaScript thread.
         let out = unsafe { dst.as_mut() };
-        copy_table(table, out)
+        self.with(|r| copy_table(&r.table, out))
     }
 
     /// Unmaps the table; later calls fail.
     #[napi]
     pub fn close(&mut self) {
-        self.table = None;
-        self.arena = None;
+        if let Some(id) = self.id.take() {
+            fast::unregister(id);
+        }
     }
 
-    fn open_table(&self) -> Result<&MappedTable> {
-        self.table.as_ref().ok_or_else(closed)
+    fn with<T>(&self, f: impl FnOnce(&mut FlowReader) -> Result<T>) -> Result<T> {
+        let id = self.id.ok_or_else(closed)?;
+        fast::with(id, f).unwrap_or_else(|| Err(closed()))
     }
+}
+
+impl Drop for NativeFlowTable {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// An open flow table: the mapping, its layout, the arena JavaScript attached.
+pub struct FlowReader {
+    table: MappedTable,
+    layout: FlowLayout,
+    arena: Option<Arena>,
+}
+
+impl FlowReader {
+    fn arena(&mut self, row: u32, rows: u32) -> std::result::Result<&mut Arena, String> {
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, rows)?;
+        Ok(arena)
+    }
+
+    /// See `NativeFlowTable::fill_active`.
+    pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> std::result::Result<u32, String> {
+        let (table, layout) = (&self.table, self.layout);
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, max)?;
+        let (out, offsets) = arena.parts();
+        let mut r = row as usize;
+        let p = scan_flows(table.bytes(), layout, start, u32::MAX, &FlowFilter::default(), max, |copy| {
+            FlowRow::of(&FlowSource::new(copy)).write(out, offsets, r);
+            r += 1;
+        });
+        arena.report(p.next, p.torn);
+        Ok(p.delivered)
+    }
+
+    /// See `NativeFlowTable::fill_get`.
+    pub fn fill_get(&mut self, row: u32, index: u32) -> std::result::Result<bool, String> {
+        let entries = self.table.geometry.total_entries();
+        let copy = match read_flow_entry_retrying(self.table.bytes(), self.layout, index) {
+            Ok(Some(c)) => c,
+            Ok(None) => return Ok(false),
+            Err(_) => return Err(format!("index {index} is past the table's {entries} entries")),
+        };
+        if !flow_copy_is_active(&copy) {
+            return Ok(false);
+        }
+        let arena = self.arena(row, 1)?;
+        let (out, offsets) = arena.parts();
+        FlowRow::of(&FlowSource::new(&copy)).write(out, offsets, row as usize);
+        Ok(true)
+    }
+
+    /// See `NativeFlowTable::fill_lookup`.
+    pub fn fill_lookup(&mut self, row: u32, key: &FlowKey) -> std::result::Result<i32, String> {
+        self.arena(row, 1)?;
+        let (table, layout) = (&self.table, self.layout);
+        let bytes = table.bytes();
+        // A key moved or replaced between the walk and the copy is looked up again.
+        for _ in 0..4 {
+            let Some(index) = lookup_flow(bytes, &table.geometry, layout, key) else { return Ok(-1) };
+            let Ok(Some(copy)) = read_flow_entry_retrying(bytes, layout, index) else { continue };
+            if flow_copy_is_active(&copy) && copy.view().key().as_ref() == Some(key) {
+                let arena = self.arena.as_mut().ok_or("no arena attached")?;
+                let (out, offsets) = arena.parts();
+                FlowRow::of(&FlowSource::new(&copy)).write(out, offsets, row as usize);
+                return Ok(index as i32);
+            }
+        }
+        Ok(-1)
+    }
+}
+
+fn flow_stats(table: &MappedTable, layout: FlowLayout) -> NativeFlowTableStats {
+    let g = table.geometry;
+    let mut s = NativeFlowTableStats {
+        entries: g.total_entries(),
+        main_entries: g.main_entries(),
+        overflow_entries: g.overflow_entries(),
+        active: 0,
+        active_overflow: 0,
+        hold: 0,
+        forward: 0,
+        drop: 0,
+        nat: 0,
+        ipv4: 0,
+        ipv6: 0,
+        torn: 0,
+        bytes: BigInt::from(0u64),
+        packets: BigInt::from(0u64),
+    };
+    let (mut bytes, mut packets) = (0u64, 0u64);
+    let p = scan_flows(table.bytes(), layout, 0, u32::MAX, &FlowFilter::default(), u32::MAX, |copy| {
+        let v = copy.view();
+        s.active += 1;
+        if g.is_overflow(copy.index()) {
+            s.active_overflow += 1;
+        }
+        match v.action() {
+            0 => s.drop += 1,
+            1 => s.hold += 1,
+            2 => s.forward += 1,
+            3 => s.nat += 1,
+            _ => {}
+        }
+        if v.key_len() == FLOW_KEY_LEN_INET {
+            s.ipv4 += 1;
+        } else {
+            s.ipv6 += 1;
+        }
+        let st = v.stats();
+        bytes += st.total_bytes();
+        packets += st.total_packets();
+    });
+    s.torn = p.torn;
+    s.bytes = BigInt::from(bytes);
+    s.packets = BigInt::from(packets);
+    s
 }
 
 /// A bridge table mapped read-only.
@@ -379,7 +435,7 @@ impl NativeBridgeTable {
 
     #[napi]
     pub fn attach(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
-        self.arena = Some(Arena::attach(&env, arena, capacity, BridgeRow::arena_len(capacity as usize))?);
+        self.arena = Some(Arena::attach(&env, arena, capacity, BridgeRow::arena_len(capacity as usize), BridgeRow::offsets(capacity as usize))?);
         Ok(())
     }
 
@@ -388,12 +444,11 @@ impl NativeBridgeTable {
     pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> Result<u32> {
         let table = self.table.as_ref().ok_or_else(closed)?;
         let arena = self.arena.as_mut().ok_or_else(no_arena)?;
-        arena.check_rows(row, max)?;
-        let capacity = arena.capacity;
-        let out = arena.column.as_mut_slice();
+        arena.check_rows(row, max).map_err(invalid)?;
+        let (out, offsets) = arena.parts();
         let mut r = row as usize;
         let p = scan_bridge(table.bytes(), start, u32::MAX, &BridgeFilter::default(), max, |copy| {
-            BridgeRow::of(copy).write(out, capacity, r);
+            BridgeRow::of(copy).write(out, offsets, r);
             r += 1;
         });
         arena.report(p.next, p.torn);
@@ -405,7 +460,7 @@ impl NativeBridgeTable {
     pub fn fill_get(&mut self, row: u32, index: u32) -> Result<bool> {
         let table = self.table.as_ref().ok_or_else(closed)?;
         let arena = self.arena.as_mut().ok_or_else(no_arena)?;
-        arena.check_rows(row, 1)?;
+        arena.check_rows(row, 1).map_err(invalid)?;
         if !table.geometry.contains(index) {
             return Err(Error::new(Status::InvalidArg, format!("index {index} is past the table's {} entries", table.geometry.total_entries())));
         }
@@ -414,8 +469,8 @@ impl NativeBridgeTable {
                 if !copy.view().is_live() {
                     return Ok(false);
                 }
-                let capacity = arena.capacity;
-                BridgeRow::of(&copy).write(arena.column.as_mut_slice(), capacity, row as usize);
+                let (out, offsets) = arena.parts();
+                BridgeRow::of(&copy).write(out, offsets, row as usize);
                 return Ok(true);
             }
         }
@@ -428,7 +483,7 @@ impl NativeBridgeTable {
     pub fn fill_lookup(&mut self, row: u32, mac: Uint8Array, vrf: u32) -> Result<i32> {
         let table = self.table.as_ref().ok_or_else(closed)?;
         let arena = self.arena.as_mut().ok_or_else(no_arena)?;
-        arena.check_rows(row, 1)?;
+        arena.check_rows(row, 1).map_err(invalid)?;
         let mac: [u8; 6] = mac.as_ref().try_into().map_err(|_| invalid("a MAC address has 6 bytes"))?;
         let vrf = u16::try_from(vrf).map_err(|_| invalid(format!("vrf {vrf} does not fit 16 bits")))?;
         let key = BridgeKey { mac, vrf };
@@ -436,8 +491,8 @@ impl NativeBridgeTable {
             let Some(index) = lookup_bridge(table.bytes(), &table.geometry, &key) else { return Ok(-1) };
             let Ok(copy) = read_bridge_entry(table.bytes(), index) else { continue };
             if copy.view().is_live() && copy.view().key() == key {
-                let capacity = arena.capacity;
-                BridgeRow::of(&copy).write(arena.column.as_mut_slice(), capacity, row as usize);
+                let (out, offsets) = arena.parts();
+                BridgeRow::of(&copy).write(out, offsets, row as usize);
                 return Ok(index as i32);
             }
         }
@@ -495,7 +550,7 @@ fn copy_table(table: &MappedTable, out: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
-fn flow_key(proto: u32, src: &str, dst: &str, sport: u32, dport: u32, nh: u32) -> Result<FlowKey> {
+pub(crate) fn flow_key(proto: u32, src: &str, dst: &str, sport: u32, dport: u32, nh: u32) -> Result<FlowKey> {
     let ip = |s: &str| IpAddr::from_str(s).map_err(|_| invalid(format!("{s:?} is not an IP address")));
     let port = |p: u32| u16::try_from(p).map_err(|_| invalid(format!("port {p} does not fit 16 bits")));
     let proto = u8::try_from(proto).map_err(|_| invalid(format!("protocol {proto} does not fit 8 bits")))?;

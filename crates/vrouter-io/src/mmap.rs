@@ -285,6 +285,10 @@ impl TableBytes for ReadOnlyTable {
     fn acquire_fence(&self) {
         fence(Ordering::Acquire);
     }
+
+    fn prefetch(&self, offset: usize, len: usize) {
+        self.bytes().prefetch(offset, len);
+    }
 }
 
 /// The simulator's side: a table file it creates and writes, mapped `PROT_READ | PROT_WRITE`,

@@ -74,7 +74,13 @@ where
         dst.copy_from_slice(&self);
     }
     fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()> {
-        obj.set(name, Uint8Array::new(values.concat()))
+        // The same allocation, seen as bytes: [u8; N] has u8's alignment, so the layout matches.
+        let mut values = std::mem::ManuallyDrop::new(values);
+        let (ptr, len, cap) = (values.as_mut_ptr(), values.len(), values.capacity());
+        // SAFETY: the pointer, length and capacity of a Vec<[u8; N]>, scaled to bytes, describe
+        // the same allocation with the same alignment; ownership moves to the new Vec.
+        let bytes = unsafe { Vec::from_raw_parts(ptr.cast::<u8>(), len * N, cap * N) };
+        obj.set(name, Uint8Array::new(bytes))
     }
 }
 
@@ -126,18 +132,23 @@ macro_rules! columns {
                 offset
             }
 
-            /// Writes the row at `row` of an arena of `capacity` rows (checked by the caller:
-            /// `row < capacity`, `arena.len() >= arena_len(capacity)`).
+            /// Where each column starts in an arena of `capacity` rows.
+            pub fn offsets(capacity: usize) -> Vec<usize> {
+                Self::layout(capacity).iter().map(|c| c.offset as usize).collect()
+            }
+
+            /// Writes the row at `row` of an arena whose columns start at `offsets` (from
+            /// [`offsets`](Self::offsets); the caller checked `row` against the capacity).
             #[inline]
-            pub fn write(&self, arena: &mut [u8], capacity: usize, row: usize) {
+            pub fn write(&self, arena: &mut [u8], offsets: &[usize], row: usize) {
                 use $crate::tables::columns::ColumnValue;
-                let mut offset = $crate::tables::columns::ARENA_HEADER;
+                let mut column = 0;
                 $(
-                    let at = offset + row * <$t as ColumnValue>::SIZE;
+                    let at = offsets[column] + row * <$t as ColumnValue>::SIZE;
                     self.$name.put(&mut arena[at..at + <$t as ColumnValue>::SIZE]);
-                    offset = $crate::tables::columns::next_offset(offset, <$t as ColumnValue>::SIZE, capacity);
+                    column += 1;
                 )*
-                let _ = offset;
+                let _ = column;
             }
         }
 
@@ -147,6 +158,12 @@ macro_rules! columns {
         pub struct $vecs { $(pub $name: Vec<$t>,)* }
 
         impl $vecs {
+            /// Room for `rows` rows in every column (reserved, not touched: a scan reserves for the
+            /// whole range it covers and never moves a column while growing it).
+            pub fn with_capacity(rows: usize) -> Self {
+                Self { $($name: Vec::with_capacity(rows),)* }
+            }
+
             /// Appends a row.
             #[inline]
             pub fn push(&mut self, r: &$row) {

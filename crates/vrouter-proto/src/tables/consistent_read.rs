@@ -14,7 +14,7 @@ use super::bridge_entry::{BridgeEntryRef, BE_FLAGS, BE_KEY};
 use super::bridge_key::BRIDGE_KEY_LEN;
 use super::flow_entry::FlowEntryRef;
 use super::flow_key::FLOW_KEY_REGION;
-use super::flow_layout::{FlowLayout, FE_KEY};
+use super::flow_layout::{FlowLayout, FE_GEN_ID, FE_KEY};
 use super::geometry::{BRIDGE_ENTRY_SIZE, FLOW_ENTRY_SIZE};
 use super::hentry::HENTRY_FLAGS;
 use super::memory::TableBytes;
@@ -86,8 +86,8 @@ impl fmt::Debug for FlowEntryCopy {
 
 /// Copies flow entry `index` out of `table` and checks the copy against the live entry.
 ///
-/// The identity (hentry flags, `fe_flags`, key and gen id) is read first, then the entry is
-/// copied, then the identity is read again; the copy is returned only if all three agree. Reading
+/// The identity (hentry flags, `fe_flags` and gen id) is read first, then the entry is copied,
+/// then the identity and the key are read again; the copy is returned only if all agree. Reading
 /// it first matters: the writer fills an entry before it publishes `fe_flags`, so a reader that
 /// has seen the flags (before an acquire fence) sees the contents written before them, whereas a
 /// copy taken in address order could hold a field from before the publication and flags from
@@ -101,41 +101,83 @@ pub fn read_flow_entry<B: TableBytes + ?Sized>(
     layout: FlowLayout,
     index: u32,
 ) -> Result<FlowEntryCopy, ReadError> {
-    FlowEntryRef::new(table, layout, index).ok_or(ReadError::OutOfRange { index })?;
-    let base = index as usize * FLOW_SIZE;
-    let flags = layout.offsets().flags;
-    let before = FlowIdentity::read(table, base, flags);
-    table.acquire_fence();
-    let mut bytes = [0u8; FLOW_SIZE];
-    table.read_into(base, &mut bytes);
-    // The re-check must read after the copy, not be hoisted before it.
-    table.acquire_fence();
-    let after = FlowIdentity::read(table, base, flags);
-    if before == after && before == FlowIdentity::read(&bytes[..], 0, flags) {
-        Ok(FlowEntryCopy {
-            index,
+    let mut copy = FlowEntryCopy {
+        index,
+        layout,
+        bytes: [0u8; FLOW_SIZE],
+    };
+    copy.read_from(table, layout, index)?;
+    Ok(copy)
+}
+
+impl FlowEntryCopy {
+    /// An empty copy (all zero: a free entry) to read into with [`read_from`](Self::read_from).
+    pub fn new(layout: FlowLayout) -> Self {
+        Self {
+            index: 0,
             layout,
-            bytes,
-        })
-    } else {
-        Err(ReadError::Torn { index })
+            bytes: [0u8; FLOW_SIZE],
+        }
+    }
+
+    /// [`read_flow_entry`] into this copy, reusing it (scans read every entry into one copy).
+    /// After an error the copy's contents are unspecified.
+    pub fn read_from<B: TableBytes + ?Sized>(
+        &mut self,
+        table: &B,
+        layout: FlowLayout,
+        index: u32,
+    ) -> Result<(), ReadError> {
+        FlowEntryRef::new(table, layout, index).ok_or(ReadError::OutOfRange { index })?;
+        self.index = index;
+        self.layout = layout;
+        let base = index as usize * FLOW_SIZE;
+        let flags = layout.offsets().flags;
+        let before = FlowStamp::read(table, base, flags);
+        table.acquire_fence();
+        table.read_into(base, &mut self.bytes);
+        // The re-check must read after the copy, not be hoisted before it.
+        table.acquire_fence();
+        let after = FlowStamp::read(table, base, flags);
+        let key_now: [u8; FLOW_KEY_REGION] = table.read_array(base + FE_KEY);
+        if before == after
+            && before == FlowStamp::read(&self.bytes[..], 0, flags)
+            && same_bytes(&key_now, &self.bytes[FE_KEY..FE_KEY + FLOW_KEY_REGION])
+        {
+            Ok(())
+        } else {
+            Err(ReadError::Torn { index })
+        }
     }
 }
 
-/// What identifies a flow entry's occupant: in-use flags, key and gen id.
-#[derive(PartialEq, Eq)]
-struct FlowIdentity {
-    hentry_flags: u8,
-    flags: [u8; 2],
-    key_and_gen: [u8; FLOW_KEY_REGION + 1],
+/// `a == b` for two 45-byte keys, without a call into `memcmp` (this runs once per entry copied).
+#[inline]
+fn same_bytes(a: &[u8; FLOW_KEY_REGION], b: &[u8]) -> bool {
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x ^ y;
+    }
+    diff == 0 && b.len() == FLOW_KEY_REGION
 }
 
-impl FlowIdentity {
+/// What changes whenever a flow entry's occupant changes: the in-use flags and the gen id (every
+/// allocation bumps it; the key is written only then). Read before and after a copy; the key is
+/// compared after the copy too.
+#[derive(PartialEq, Eq)]
+struct FlowStamp {
+    hentry_flags: u8,
+    flags: [u8; 2],
+    gen_id: u8,
+}
+
+impl FlowStamp {
+    #[inline]
     fn read<B: TableBytes + ?Sized>(table: &B, base: usize, flags: usize) -> Self {
         Self {
             hentry_flags: table.read_u8(base + HENTRY_FLAGS),
             flags: table.read_array(base + flags),
-            key_and_gen: table.read_array(base + FE_KEY),
+            gen_id: table.read_u8(base + FE_GEN_ID),
         }
     }
 }

@@ -46,6 +46,11 @@ pub trait TableBytes {
     /// after the copy it validates.
     fn acquire_fence(&self) {}
 
+    /// Hints that the bytes at `offset..offset + len` will be read soon (a scan asks for entries
+    /// a few ahead of the one it reads). Never a memory access itself; a no-op by default.
+    #[inline]
+    fn prefetch(&self, _offset: usize, _len: usize) {}
+
     /// `N` bytes at `offset`.
     fn read_array<const N: usize>(&self, offset: usize) -> [u8; N] {
         let mut out = [0u8; N];
@@ -106,6 +111,22 @@ impl TableBytes for [AtomicU8] {
     fn acquire_fence(&self) {
         fence(Ordering::Acquire);
     }
+
+    #[inline]
+    fn prefetch(&self, offset: usize, len: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if offset.saturating_add(len) <= self.len() {
+            let base = self.as_ptr().wrapping_add(offset).cast::<i8>();
+            let mut at = 0;
+            while at < len {
+                // SAFETY: a prefetch is a hint, not an access; the address is inside the slice.
+                unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(base.wrapping_add(at)) };
+                at += 64;
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (offset, len);
+    }
 }
 
 /// Copies `src` (memory others may be writing) into `dst`, as a sequence of byte loads.
@@ -119,6 +140,14 @@ impl TableBytes for [AtomicU8] {
 #[inline]
 pub fn racy_copy(src: &[AtomicU8], dst: &mut [u8]) {
     assert_eq!(src.len(), dst.len(), "racy_copy: lengths differ");
+    // Short reads (flags, a key) as plain byte loads: `rep movsb` has a start-up cost that only
+    // pays off on longer copies.
+    if dst.len() < 64 {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = s.load(Ordering::Relaxed);
+        }
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `src` is readable and `dst` writable for `len` bytes (two slices of that length,
     // `dst` exclusive); the direction flag is clear at every call boundary (both x86-64 ABIs).

@@ -8,14 +8,15 @@
 use std::net::IpAddr;
 
 use super::bridge_entry::BE_FLAGS;
-use super::consistent_read::{
-    read_bridge_entry, read_flow_entry, BridgeEntryCopy, FlowEntryCopy, ReadError,
-};
+use super::consistent_read::{read_bridge_entry, BridgeEntryCopy, FlowEntryCopy, ReadError};
 use super::constants::{BRIDGE_FLAG_VALID, FLOW_FLAG_ACTIVE, HENTRY_VALID};
 use super::flow_entry::FlowEntryRef;
 use super::flow_layout::FlowLayout;
 use super::geometry::{BRIDGE_ENTRY_SIZE, FLOW_ENTRY_SIZE};
 use super::memory::TableBytes;
+
+/// How many entries ahead of the one it reads a scan asks the memory system for.
+const PREFETCH_AHEAD: usize = 8;
 
 /// How many times an entry that changed while being copied is copied again before it is skipped.
 pub const TORN_RETRIES: u32 = 4;
@@ -146,14 +147,25 @@ pub fn read_flow_entry_retrying<B: TableBytes + ?Sized>(
     layout: FlowLayout,
     index: u32,
 ) -> Result<Option<FlowEntryCopy>, ReadError> {
+    let mut copy = FlowEntryCopy::new(layout);
+    Ok(read_retrying_into(table, layout, index, &mut copy)?.then_some(copy))
+}
+
+/// [`read_flow_entry_retrying`] into `copy`: `Ok(false)` when the entry kept changing.
+fn read_retrying_into<B: TableBytes + ?Sized>(
+    table: &B,
+    layout: FlowLayout,
+    index: u32,
+    copy: &mut FlowEntryCopy,
+) -> Result<bool, ReadError> {
     for _ in 0..=TORN_RETRIES {
-        match read_flow_entry(table, layout, index) {
-            Ok(copy) => return Ok(Some(copy)),
+        match copy.read_from(table, layout, index) {
+            Ok(()) => return Ok(true),
             Err(ReadError::Torn { .. }) => std::hint::spin_loop(),
             Err(e) => return Err(e),
         }
     }
-    Ok(None)
+    Ok(false)
 }
 
 /// Calls `each` with a consistent copy of every active flow entry in `start..end` that passes
@@ -173,18 +185,21 @@ pub fn scan_flows<B: TableBytes + ?Sized>(
     let flags_at = layout.offsets().flags;
     let check = !filter.is_empty();
     let mut p = ScanProgress { next: start, ..ScanProgress::default() };
+    let mut copy = FlowEntryCopy::new(layout);
     while p.next < end && p.delivered < max {
         let index = p.next;
         p.next += 1;
         let base = index as usize * size;
+        // Memory, not work, is what a scan waits for: ask for the entries a few ahead.
+        table.prefetch(base + PREFETCH_AHEAD * size, size);
         // The cheap test on the live bytes; the copy decides.
-        if table.read_u16_le(base + flags_at) & FLOW_FLAG_ACTIVE == 0 {
+        if table.read_u8(base + flags_at) & FLOW_FLAG_ACTIVE as u8 == 0 {
             continue;
         }
-        let Ok(Some(copy)) = read_flow_entry_retrying(table, layout, index) else {
+        if !matches!(read_retrying_into(table, layout, index, &mut copy), Ok(true)) {
             p.torn += 1;
             continue;
-        };
+        }
         let view = copy.view();
         if view.hentry_flags() & HENTRY_VALID == 0 || !view.is_active() {
             continue;

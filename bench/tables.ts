@@ -1,0 +1,89 @@
+// bench/tables: reading the flow table while it is mapped, on vRouter's default table (629,760
+// entries of 256 bytes, 161 MB) with half of it active (flows made by the simulator's traffic).
+//
+// - scan: a full pass returning every active flow as columns, against pure JavaScript (fs.read of
+//   the file + a DataView walk, bench/peers/js-tables.ts) and against `limit`: memcpy of the bytes
+//   the pass must touch (the cache line holding fe_flags of each free entry, all 256 bytes of each
+//   active one). Unit: table entries covered per second.
+// - active(): entries delivered to JavaScript as entry objects, per second.
+// - lookup: an IPv4 key to its entry (hash, bucket of 4, overflow chain, checked copy), per second.
+// - snapshot: the whole table into a Buffer, bytes per second, against fs.read of the file and
+//   memcpy of the same size.
+
+import { FlowTable, Ksync, Simulator, VifFlag, VifType, type FlowKeyInput } from 'vrouter-io'
+
+import { opsPerSecond, type Benchmark, type Row } from './harness'
+import { JsColumns, JsFlowTable } from './peers/js-tables'
+
+const ENTRY = 256
+const LINE = 64
+
+/** Copies per second of `src` into `dst` (both touched beforehand: no page faults in the figure). */
+function memcpyRate(bytes: number): number {
+  const src = Buffer.alloc(bytes, 1)
+  const dst = Buffer.alloc(bytes, 2)
+  return opsPerSecond(() => dst.set(src), { rounds: 5, roundMs: 300 })
+}
+
+export const tables: Benchmark = {
+  name: 'tables',
+  async run() {
+    await using sim = await Simulator.start({ flowHoldLimit: 0 })
+    await using ksync = await Ksync.connect(sim.ksync)
+    for (const idx of [3, 4]) {
+      await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
+    }
+    await using flows = await FlowTable.open(ksync)
+    const half = flows.entries / 2
+    const traffic = await sim.traffic({ flows: half, packetsPerFlow: 1 })
+    const active = flows.stats().active
+    if (active !== half || traffic.trapped !== half) throw new Error(`expected ${half} active flows, have ${active}`)
+    console.log(`tables: ${flows.entries} entries (${flows.byteLength} bytes), ${active} active`)
+
+    const js = new JsFlowTable(sim.flowTable, flows.byteLength)
+    const jsColumns = new JsColumns(flows.entries)
+    const rows: Row[] = []
+
+    // Full scans: entries covered per second.
+    const touched = (flows.entries - active) * LINE + active * ENTRY
+    const scan = opsPerSecond(() => flows.scan().count, { rounds: 5, roundMs: 400 }) * flows.entries
+    const jsScan = opsPerSecond(() => js.scan(jsColumns), { rounds: 5, roundMs: 400 }) * flows.entries
+    const scanLimit = memcpyRate(touched) * flows.entries
+    rows.push({ case: 'scan: every active flow as columns (full table)', unit: 'entries/s', ours: scan, peers: { 'peers.js': jsScan }, limit: scanLimit })
+    const filtered = opsPerSecond(() => flows.scan({ dport: 80 }).count, { rounds: 5, roundMs: 400 }) * flows.entries
+    rows.push({ case: 'scan: active flows with dport 80 (full table)', unit: 'entries/s', ours: filtered, peers: {}, limit: scanLimit })
+
+    // active(): entries into JavaScript.
+    let sink = 0
+    const activeRate =
+      opsPerSecond(
+        () => {
+          for (const e of flows.active()) sink += e.index
+        },
+        { rounds: 5, roundMs: 400 },
+      ) * active
+    const jsActive = opsPerSecond(() => js.active((e) => (sink += e.index)), { rounds: 5, roundMs: 400 }) * active
+    rows.push({ case: 'active(): entries delivered to JS', unit: 'entries/s', ours: activeRate, peers: { 'peers.js': jsActive } })
+
+    // Lookups of keys known to be there, in a random order.
+    const all = flows.scan()
+    const keys: FlowKeyInput[] = []
+    for (let i = 0; i < 65536; i++) keys.push(flows.entryOf(all, Math.floor(Math.random() * all.count)).key)
+    let k = 0
+    const lookups = opsPerSecond(() => {
+      if (flows.lookup(keys[k++ & 65535]) === undefined) throw new Error('a key in the table was not found')
+    })
+    rows.push({ case: `lookup: IPv4 key to entry (${(1e9 / lookups).toFixed(0)} ns each)`, unit: 'lookups/s', ours: lookups, peers: {} })
+
+    // Snapshots: bytes per second.
+    const into = Buffer.alloc(flows.byteLength, 3)
+    const snap = opsPerSecond(() => flows.snapshotInto(into), { rounds: 5, roundMs: 400 }) * flows.byteLength
+    const jsRead = opsPerSecond(() => js.read(), { rounds: 5, roundMs: 400 }) * flows.byteLength
+    const copyLimit = memcpyRate(flows.byteLength) * flows.byteLength
+    rows.push({ case: 'snapshot: whole table into a Buffer', unit: 'bytes/s', ours: snap, peers: { 'peers.js': jsRead }, limit: copyLimit })
+
+    js.close()
+    if (sink === -1) console.log(sink)
+    return rows
+  },
+}

@@ -1,0 +1,113 @@
+//! The per-entry calls as plain Node-API callbacks (see `raw`): `get` and `lookup` are called once
+//! per entry, where napi-rs's generic argument handling would cost more than the read itself.
+//!
+//! Open flow tables live in a registry on the JavaScript thread, by id; `NativeFlowTable` holds
+//! the id and removes its table when closed or collected.
+
+use std::cell::RefCell;
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+use vrouter_proto::tables::FlowKey;
+
+use super::FlowReader;
+use crate::raw;
+
+thread_local! {
+    static READERS: RefCell<Vec<Option<FlowReader>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Keeps `reader`; returns its id.
+pub fn register(reader: FlowReader) -> u32 {
+    READERS.with_borrow_mut(|r| match r.iter().position(Option::is_none) {
+        Some(i) => {
+            r[i] = Some(reader);
+            i as u32
+        }
+        None => {
+            r.push(Some(reader));
+            (r.len() - 1) as u32
+        }
+    })
+}
+
+/// Drops the reader `id` (unmapping its table).
+pub fn unregister(id: u32) {
+    let gone = READERS.with_borrow_mut(|r| r.get_mut(id as usize).and_then(Option::take));
+    drop(gone);
+}
+
+/// Runs `f` on reader `id`; `None` when there is none (closed).
+pub fn with<T>(id: u32, f: impl FnOnce(&mut FlowReader) -> T) -> Option<T> {
+    READERS.with_borrow_mut(|r| r.get_mut(id as usize).and_then(Option::as_mut).map(f))
+}
+
+fn reader<T>(id: u32, f: impl FnOnce(&mut FlowReader) -> std::result::Result<T, String>) -> std::result::Result<T, String> {
+    with(id, f).unwrap_or_else(|| Err("the flow table is closed".into()))
+}
+
+unsafe fn i32_arg(env: sys::napi_env, v: sys::napi_value) -> std::result::Result<i32, String> {
+    let mut n = 0i32;
+    match unsafe { sys::napi_get_value_int32(env, v, &mut n) } {
+        sys::Status::napi_ok => Ok(n),
+        _ => Err("expected a number".into()),
+    }
+}
+
+fn u16_of(v: u32, what: &str) -> std::result::Result<u16, String> {
+    u16::try_from(v).map_err(|_| format!("{what} {v} does not fit 16 bits"))
+}
+
+/// `flowFillGet(id, row, index)`: see `NativeFlowTable::fill_get`.
+unsafe extern "C" fn fill_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        raw::call::<3>(env, info, |env, a| {
+            let (id, row, index) = (raw::u32_arg(env, a[0])?, raw::u32_arg(env, a[1])?, raw::u32_arg(env, a[2])?);
+            raw::to_js(env, reader(id, |r| r.fill_get(row, index))?)
+        })
+    }
+}
+
+/// `flowFillLookup4(id, row, proto, sip, dip, sport, dport, nh)`: an IPv4 lookup with the
+/// addresses as host-order integers (`10.0.0.1` = 0x0a000001); see `NativeFlowTable::fill_lookup`.
+unsafe extern "C" fn fill_lookup4(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        raw::call::<8>(env, info, |env, a| {
+            let id = raw::u32_arg(env, a[0])?;
+            let row = raw::u32_arg(env, a[1])?;
+            let proto = raw::u32_arg(env, a[2])?;
+            let (sip, dip) = (raw::u32_arg(env, a[3])?, raw::u32_arg(env, a[4])?);
+            let (sport, dport) = (u16_of(raw::u32_arg(env, a[5])?, "port")?, u16_of(raw::u32_arg(env, a[6])?, "port")?);
+            let nh = raw::u32_arg(env, a[7])?;
+            let proto = u8::try_from(proto).map_err(|_| format!("protocol {proto} does not fit 8 bits"))?;
+            let key = FlowKey::inet(proto, sip.into(), dip.into(), sport, dport, nh);
+            raw::to_js(env, reader(id, |r| r.fill_lookup(row, &key))?)
+        })
+    }
+}
+
+/// `flowFillActive(id, row, max, start)`: see `NativeFlowTable::fill_active`.
+unsafe extern "C" fn fill_active(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        raw::call::<4>(env, info, |env, a| {
+            let id = raw::u32_arg(env, a[0])?;
+            let (row, max) = (raw::u32_arg(env, a[1])?, raw::u32_arg(env, a[2])?);
+            let start = i32_arg(env, a[3])?.max(0) as u32;
+            raw::to_js(env, reader(id, |r| r.fill_active(row, max, start))?)
+        })
+    }
+}
+
+/// The plain callbacks, as an object `{ flowFillGet, flowFillLookup4, flowFillActive }` (made
+/// once by lib/tables.ts: a second `module_exports` hook would not run).
+#[napi(ts_return_type = "Record<string, Function>")]
+pub fn table_callbacks(env: &Env) -> Result<Object<'_>> {
+    let obj = Object::new(env)?;
+    unsafe {
+        raw::export(env.raw(), obj.raw(), c"flowFillGet", fill_get)?;
+        raw::export(env.raw(), obj.raw(), c"flowFillLookup4", fill_lookup4)?;
+        raw::export(env.raw(), obj.raw(), c"flowFillActive", fill_active)?;
+    }
+    Ok(obj)
+}
