@@ -5,9 +5,10 @@ import { benchCommand } from './cli/bench'
 import { codecCommands } from './cli/codec'
 import type { Command } from './cli/command'
 import { ksyncCommands } from './cli/ksync'
+import { pkt0Command } from './cli/pkt0'
 import { simCommand } from './cli/sim'
 
-const commands: Command[] = [...codecCommands, ...ksyncCommands, simCommand, benchCommand]
+const commands: Command[] = [...codecCommands, ...ksyncCommands, simCommand, pkt0Command, benchCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

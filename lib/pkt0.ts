@@ -281,6 +281,7 @@ export class Pkt0 implements AsyncIterable<Pkt0Packet>, AsyncDisposable {
   #onAbort?: () => void
   #signal?: AbortSignal
   #capture?: Pkt0Capture
+  #finishCapture?: () => number
 
   private constructor(endpoint: string, batchPackets: number) {
     this.endpoint = endpoint
@@ -459,20 +460,30 @@ export class Pkt0 implements AsyncIterable<Pkt0Packet>, AsyncDisposable {
     }
   }
 
-  /** Writes every frame from now on, both directions, to a classic pcap file (linktype Ethernet) at `path`. */
+  /**
+   * Writes every frame from now on, both directions, to a classic pcap file (linktype Ethernet) at `path`: frames
+   * received as they were read (before the queue, so frames the drop policy discards are in the file too) and frames
+   * sent as they went. Closing the channel finishes the file.
+   */
   capture(path: string): Pkt0Capture {
     const n = this.#open()
-    n.capture(path)
+    try {
+      n.capture(path)
+    } catch (e) {
+      throw new TransportError(`pkt0 at ${this.endpoint}: ${(e as Error).message}`, { code: 'ERR_TRANSPORT_IO', endpoint: this.endpoint })
+    }
+    let records: number | undefined
+    const finish = (): number => (records ??= this.#native?.stopCapture() ?? 0)
     const c: Pkt0Capture = {
       path,
       close: async () => {
-        if (this.#capture !== c) return 0
-        this.#capture = undefined
-        return this.#native ? this.#native.stopCapture() : 0
+        if (this.#capture === c) this.#capture = undefined
+        return finish()
       },
       [Symbol.asyncDispose]: async () => void (await c.close()),
     }
     this.#capture = c
+    this.#finishCapture = finish
     return c
   }
 
@@ -508,6 +519,7 @@ export class Pkt0 implements AsyncIterable<Pkt0Packet>, AsyncDisposable {
     if (this.#closed) return
     this.#closed = why
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort)
+    if (this.#capture) this.#finishCapture?.()
     this.#capture = undefined
     const n = this.#native
     this.#native = undefined
