@@ -50,7 +50,9 @@ export type BulkRequest = { [K in MessageName]: { name: K; op: KsyncOp | number;
 /** The outcome of one request of a bulk call. */
 export type BulkResult = { ok: true; reply: KsyncReply } | { ok: false; error: Error }
 
-/** Event kinds of a native batch (crates/node/src/ksync.rs). */
+/** A native event batch (crates/node/src/ksync/mod.rs): header bytes, bytes per event record, event kinds. */
+const BATCH_HEADER = 8
+const EVENT_RECORD = 24
 const EV_REPLY = 0
 const EV_FAILED = 1
 const EV_DUMP_PAGE = 2
@@ -285,31 +287,40 @@ export class Ksync implements AsyncDisposable {
   }
 
   #onEvents(batch: NativeEventBatch): void {
-    const objects = batch.objects.length > 0 ? decode(batch.objects) : []
+    // The layout of crates/node/src/ksync/mod.rs: a count, then 24-byte records, then the objects.
+    const data = batch.data
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+    const n = view.getUint32(0, true)
+    const objectsAt = BATCH_HEADER + n * EVENT_RECORD
+    const objects = data.byteLength > objectsAt ? decode(data.subarray(objectsAt)) : []
     let at = 0
-    for (let i = 0; i < batch.kinds.length; i++) {
-      const id = batch.ids[i]
-      const count = batch.counts[i]
+    for (let i = 0; i < n; i++) {
+      const record = BATCH_HEADER + i * EVENT_RECORD
+      const kind = view.getUint32(record, true)
+      const code = view.getInt32(record + 4, true)
+      const count = view.getUint32(record + 8, true)
+      const id = view.getFloat64(record + 16, true)
+      const message = batch.messages?.[i] ?? undefined
       const objs = count > 0 ? objects.slice(at, at + count) : []
       at += count
-      switch (batch.kinds[i]) {
+      switch (kind) {
         case EV_REPLY:
-          this.#settle(id, batch.codes[i], objs)
+          this.#settle(id, code, objs)
           break
         case EV_FAILED:
           this.#fail(
             id,
-            batch.codes[i]
-              ? new ProtocolError(`${this.endpoint}: ${batch.messages[i] ?? 'bad reply'}`, { code: 'ERR_KSYNC_PROTOCOL', offset: 0 })
-              : new TransportError(batch.messages[i] ?? 'no answer', { code: 'ERR_NO_RESPONSE', endpoint: this.endpoint }),
+            code
+              ? new ProtocolError(`${this.endpoint}: ${message ?? 'bad reply'}`, { code: 'ERR_KSYNC_PROTOCOL', offset: 0 })
+              : new TransportError(message ?? 'no answer', { code: 'ERR_NO_RESPONSE', endpoint: this.endpoint }),
           )
           break
         case EV_DUMP_PAGE:
         case EV_DUMP_FAILED:
-          this.#dumpEvent(id, batch.kinds[i] === EV_DUMP_FAILED, batch.codes[i], objs, batch.messages[i])
+          this.#dumpEvent(id, kind === EV_DUMP_FAILED, code, objs, message)
           break
         case EV_CLOSED:
-          this.#closedByPeer(batch.messages[i] ?? 'connection lost', batch.codes[i])
+          this.#closedByPeer(message ?? 'connection lost', code)
           break
       }
     }

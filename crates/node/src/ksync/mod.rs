@@ -23,21 +23,22 @@ const EV_DUMP_PAGE: u8 = 2;
 const EV_DUMP_FAILED: u8 = 3;
 const EV_CLOSED: u8 = 4;
 
-/// Events of one read, as columns: one entry per event, objects back to back in `objects`.
+/// Bytes before the first event record of a batch: the event count (u32) and padding.
+const BATCH_HEADER: usize = 8;
+/// Bytes of one event record: kind (u32), code (i32), object count (u32), padding, id (f64); little-endian.
+const EVENT_RECORD: usize = 24;
+
+/// Events of one read in one buffer (one JavaScript object to create, whatever the count — a single answer is
+/// the latency-critical case): a header, one record per event, then the events' objects encoded back to back
+/// (decoded in one call). Layout in `BATCH_HEADER` and `EVENT_RECORD`, mirrored in lib/ksync.ts.
+///
+/// A record's code: reply, `resp_code`; dump page, 1 while more pages follow and 0 on the last; dump failed, the
+/// refusing `resp_code` or 0; failed and closed, 1 for a protocol error, 0 otherwise.
 #[napi(object, object_from_js = false)]
 pub struct NativeEventBatch {
-    pub kinds: Uint8Array,
-    /// Request or dump ids.
-    pub ids: Float64Array,
-    /// Reply: `resp_code`. Dump page: 1 while more pages follow, 0 on the last. Dump failed: the
-    /// refusing `resp_code`, or 0. Failed and closed: 1 for a protocol error, 0 otherwise.
-    pub codes: Int32Array,
-    /// Objects of each event, in `objects`.
-    pub counts: Uint32Array,
-    /// The events' objects, encoded back to back (decoded in one call).
-    pub objects: Buffer,
-    /// Why, for failures.
-    pub messages: Vec<Option<String>>,
+    pub data: Buffer,
+    /// Why, per event, when any event is a failure.
+    pub messages: Option<Vec<Option<String>>>,
 }
 
 /// Options of `connectKsync`.
@@ -213,43 +214,39 @@ fn split_messages(payload: &[u8]) -> Result<Vec<Request>> {
 /// Turns a batch of client events into columns (on the JavaScript thread).
 pub(crate) fn batch(events: Vec<ClientEvent>) -> NativeEventBatch {
     let n = events.len();
-    let (mut kinds, mut ids, mut codes, mut counts) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut objects = Vec::new();
-    let mut messages = Vec::with_capacity(n);
-    let mut push = |kind: u8, id: u64, code: i32, objs: &[Message], message: Option<String>| {
-        kinds.push(kind);
-        ids.push(id as f64);
-        codes.push(code);
-        counts.push(objs.len() as u32);
-        objs.iter().for_each(|m| m.encode(&mut objects));
-        messages.push(message);
-    };
-    for e in events {
-        match e {
-            ClientEvent::Session(Event::Reply { id, response_code, objects }) => push(EV_REPLY, id.get(), response_code, &objects, None),
+    let mut data = vec![0u8; BATCH_HEADER + n * EVENT_RECORD];
+    data[..4].copy_from_slice(&(n as u32).to_le_bytes());
+    let mut messages: Vec<Option<String>> = Vec::new();
+    for (i, e) in events.into_iter().enumerate() {
+        let (kind, id, code, objects, message): (u8, u64, i32, &[Message], Option<String>) = match &e {
+            ClientEvent::Session(Event::Reply { id, response_code, objects }) => (EV_REPLY, id.get(), *response_code, objects, None),
             ClientEvent::Session(Event::Failed { id, error }) => {
                 let protocol = matches!(error, RequestError::Protocol(_)) as i32;
-                push(EV_FAILED, id.get(), protocol, &[], Some(error.to_string()))
+                (EV_FAILED, id.get(), protocol, &[], Some(error.to_string()))
             }
-            ClientEvent::Session(Event::DumpPage { id, objects, more }) => push(EV_DUMP_PAGE, id.get(), more as i32, &objects, None),
+            ClientEvent::Session(Event::DumpPage { id, objects, more }) => (EV_DUMP_PAGE, id.get(), *more as i32, objects, None),
             ClientEvent::Session(Event::DumpFailed { id, error }) => {
-                let code = if let DumpError::Response(c) = error { c } else { 0 };
-                push(EV_DUMP_FAILED, id.get(), code, &[], Some(error.to_string()))
+                let code = if let DumpError::Response(c) = error { *c } else { 0 };
+                (EV_DUMP_FAILED, id.get(), code, &[], Some(error.to_string()))
             }
-            ClientEvent::Session(Event::SessionFailed(e)) => push(EV_CLOSED, 0, 1, &[], Some(e.to_string())),
-            ClientEvent::Closed(ClientClosed { message, cause, .. }) => {
-                push(EV_CLOSED, 0, (cause == CloseCause::Protocol) as i32, &[], Some(message))
-            }
+            ClientEvent::Session(Event::SessionFailed(e)) => (EV_CLOSED, 0, 1, &[], Some(e.to_string())),
+            ClientEvent::Closed(ClientClosed { message, cause, .. }) => (EV_CLOSED, 0, (*cause == CloseCause::Protocol) as i32, &[], Some(message.clone())),
+        };
+        let at = BATCH_HEADER + i * EVENT_RECORD;
+        data[at..at + 4].copy_from_slice(&u32::from(kind).to_le_bytes());
+        data[at + 4..at + 8].copy_from_slice(&code.to_le_bytes());
+        data[at + 8..at + 12].copy_from_slice(&(objects.len() as u32).to_le_bytes());
+        data[at + 16..at + 24].copy_from_slice(&(id as f64).to_le_bytes());
+        objects.iter().for_each(|m| m.encode(&mut data));
+        if let Some(m) = message {
+            messages.resize(i, None);
+            messages.push(Some(m));
         }
     }
-    NativeEventBatch {
-        kinds: kinds.into(),
-        ids: ids.into(),
-        codes: codes.into(),
-        counts: counts.into(),
-        objects: objects.into(),
-        messages,
+    if !messages.is_empty() {
+        messages.resize(n, None);
     }
+    NativeEventBatch { data: data.into(), messages: (!messages.is_empty()).then_some(messages) }
 }
 
 /// The errno name of a negative response code (`ENOENT` for −2), if it has one.
