@@ -226,6 +226,16 @@ export class Simulator implements AsyncDisposable {
   }
 
   /**
+   * A test mode: rewrites the flow table as fast as it can for `durationMs` (inserting, counting and releasing UDP flows
+   * 192.168.0.0/16 → 10.200.0.0/16 on `flows` keys), every flow stamped with a check value before it is published:
+   * `fe_tcp_seq` = {@link churnCheckValue} of its key and gen id, `fe_src_info` = the same XOR 0xa5a5a5a5,
+   * `fe_udp_src_port` = its low 16 bits. A reader that returns an entry whose stamp does not match returned it torn.
+   */
+  async churn(options: { flows: number; durationMs: number }): Promise<{ inserted: number; released: number; updated: number; refused: number; stopped: boolean; elapsedMs: number }> {
+    return this.#open().churn({ flows: options.flows, durationMs: options.durationMs })
+  }
+
+  /**
    * Sends `count` `TRAP_FLOW_MISS` frames carrying `innerLength`-byte packets to the agent's pkt0 socket, as fast as the
    * agent takes them (waiting for room rather than dropping, unlike traps): a load generator for pkt0 receivers.
    * Resolves with how many went.
@@ -291,4 +301,10 @@ export class Simulator implements AsyncDisposable {
     if (this.#native === undefined) throw new Error('the simulator is closed')
     return this.#native
   }
+}
+
+/** The check value {@link Simulator.churn} stamps on a flow: addresses as dotted quads, ports in host order. */
+export function churnCheckValue(src: string, dst: string, sport: number, dport: number, genId: number): number {
+  const n = (a: string) => a.split('.').reduce((v, o) => v * 256 + Number(o), 0)
+  return native.churnCheckValue(n(src), n(dst), sport, dport, genId)
 }

@@ -5,6 +5,7 @@
 //! without table files yet; frames injected one at a time or by a traffic run (on libuv's thread
 //! pool, one batch per lock of the datapath).
 
+mod churn;
 #[cfg(unix)]
 mod measure;
 mod objects;

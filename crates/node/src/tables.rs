@@ -504,7 +504,7 @@ impl NativeBridgeTable {
     pub fn scan(&self, env: Env, vrf: Option<u32>) -> Result<Object<'_>> {
         let table = self.open_table()?;
         let filter = BridgeFilter { vrf: vrf.map(|v| v as u16), mac: None };
-        let mut cols = BridgeColumns::default();
+        let mut cols = BridgeColumns::with_capacity(table.geometry.total_entries() as usize);
         let p = scan_bridge(table.bytes(), 0, u32::MAX, &filter, u32::MAX, |copy| cols.push(&BridgeRow::of(copy)));
         let mut obj = Object::new(&env)?;
         obj.set("count", p.delivered)?;
