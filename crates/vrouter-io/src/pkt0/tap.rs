@@ -157,6 +157,9 @@ impl FrameReader for RingReader {
 /// Creates tap `name`, brings it up, and opens the ring on it.
 pub(crate) fn open(name: &str) -> Result<(Box<dyn FrameReader>, Arc<dyn FrameWriter>)> {
     let tap = create_tap(name).map_err(|e| Error::from_os(e, format!("creating tap {name} (/dev/net/tun)")))?;
+    // The host's own IPv6 (router solicitations, MLD reports) would go out on the tap and reach
+    // the agent as frames that are not pkt0 frames; pkt0 carries none of the host's traffic.
+    let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6"), "1");
     let ifindex = set_up(name).map_err(|e| Error::from_os(e, format!("bringing tap {name} up")))?;
     let writer = Arc::new(TapWriter { tap });
     let reader = open_ring(ifindex, writer.clone()).map_err(|e| Error::from_os(e, format!("opening a TPACKET_V3 ring on {name}")))?;

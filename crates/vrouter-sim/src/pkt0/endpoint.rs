@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use super::inbound::{classify, Inbound, ReinjectLog, Reinjected};
 use super::sender::Sender;
+#[cfg(target_os = "linux")]
+use super::tap::TapPort;
 use super::stats::{Pkt0Counters, Pkt0Stats};
 use super::{TrapBatch, TrapSink};
 use crate::ksync::DropReason;
@@ -32,10 +34,17 @@ const SEND_BUFFER: usize = 1000 * 9216;
 /// How long the receiver blocks before looking whether it should stop.
 const RECV_POLL: Duration = Duration::from_millis(100);
 
+/// Where the simulator's pkt0 is.
+enum Port {
+    /// The DPDK datagram pair.
+    Unix { socket: UnixDatagram, path: PathBuf, sender: Mutex<Sender> },
+    /// A tap device the agent created (kernel mode).
+    #[cfg(target_os = "linux")]
+    Tap(TapPort),
+}
+
 struct Shared {
-    socket: UnixDatagram,
-    path: PathBuf,
-    sender: Mutex<Sender>,
+    port: Port,
     counters: Pkt0Counters,
     log: Mutex<ReinjectLog>,
     stopping: AtomicBool,
@@ -61,10 +70,20 @@ impl Pkt0Endpoint {
         set_send_buffer(&socket, SEND_BUFFER);
         let receiver = socket.try_clone()?;
         receiver.set_read_timeout(Some(RECV_POLL))?;
+        let port = Port::Unix { socket, sender: Mutex::new(Sender::new(dir.join(AGENT_PKT0))), path };
+        Self::start(port, Some(receiver), datapath)
+    }
+
+    /// Serves pkt0 on tap `name`, as the kernel module does: the agent creates the tap; the
+    /// simulator attaches to the netdev once it exists (and again after the agent re-creates it).
+    #[cfg(target_os = "linux")]
+    pub fn tap(name: &str, datapath: Arc<Mutex<Datapath>>) -> io::Result<Self> {
+        Self::start(Port::Tap(TapPort::new(name)?), None, datapath)
+    }
+
+    fn start(port: Port, receiver: Option<UnixDatagram>, datapath: Arc<Mutex<Datapath>>) -> io::Result<Self> {
         let shared = Arc::new(Shared {
-            socket,
-            sender: Mutex::new(Sender::new(dir.join(AGENT_PKT0))),
-            path,
+            port,
             counters: Pkt0Counters::default(),
             log: Mutex::new(ReinjectLog::default()),
             stopping: AtomicBool::new(false),
@@ -74,19 +93,42 @@ impl Pkt0Endpoint {
             let shared = shared.clone();
             std::thread::Builder::new()
                 .name("vrouter-sim pkt0".into())
-                .spawn(move || receive_loop(&shared, &receiver))?
+                .spawn(move || match receiver {
+                    Some(r) => receive_loop(&shared, &r),
+                    #[cfg(target_os = "linux")]
+                    None => tap_receive_loop(&shared),
+                    #[cfg(not(target_os = "linux"))]
+                    None => {}
+                })?
         };
         Ok(Pkt0Endpoint { shared, thread: Mutex::new(Some(thread)) })
     }
 
-    /// The socket the simulator bound: `dir/dpdk_pkt0`.
+    /// The socket the simulator bound: `dir/dpdk_pkt0` (for a tap, the tap's name).
     pub fn path(&self) -> &Path {
-        &self.shared.path
+        match &self.shared.port {
+            Port::Unix { path, .. } => path,
+            #[cfg(target_os = "linux")]
+            Port::Tap(t) => Path::new(t.name()),
+        }
     }
 
-    /// Where the agent binds and the simulator sends: `dir/agent_pkt0`.
+    /// Where the agent binds and the simulator sends: `dir/agent_pkt0` (for a tap, its name).
     pub fn agent_path(&self) -> PathBuf {
-        lock(&self.shared.sender).agent_path().to_owned()
+        match &self.shared.port {
+            Port::Unix { sender, .. } => lock(sender).agent_path().to_owned(),
+            #[cfg(target_os = "linux")]
+            Port::Tap(t) => PathBuf::from(t.name()),
+        }
+    }
+
+    /// The agent's endpoint string: `unix:DIR/agent_pkt0` or `tap:NAME`.
+    pub fn agent_endpoint(&self) -> String {
+        match &self.shared.port {
+            Port::Unix { .. } => format!("unix:{}", self.agent_path().display()),
+            #[cfg(target_os = "linux")]
+            Port::Tap(t) => format!("tap:{}", t.name()),
+        }
     }
 
     /// The counters.
@@ -120,10 +162,13 @@ impl Pkt0Endpoint {
     pub fn flood(&self, inner_len: usize, count: u64) -> io::Result<u64> {
         let mac = lock(&self.shared.datapath).agent_vif().map_or([0; 6], |v| v.mac());
         let frame = super::flood::flood_frame(mac, inner_len, 1);
-        if !lock(&self.shared.sender).connect(&self.shared.socket) {
+        let Port::Unix { socket, sender, .. } = &self.shared.port else {
+            return Err(io::Error::new(io::ErrorKind::Unsupported, "a flood needs the Unix datagram pkt0"));
+        };
+        if !lock(sender).connect(socket) {
             return Err(io::Error::new(io::ErrorKind::NotConnected, "no agent has bound agent_pkt0"));
         }
-        let sent = super::flood::flood(&self.shared.socket, &frame, count, &self.shared.stopping)?;
+        let sent = super::flood::flood(socket, &frame, count, &self.shared.stopping)?;
         Pkt0Counters::add(&self.shared.counters.traps_sent, sent);
         Ok(sent)
     }
@@ -139,17 +184,25 @@ impl Pkt0Endpoint {
             return;
         }
         // Wakes the blocked receive at once on Linux; elsewhere the poll timeout does.
-        let _ = self.shared.socket.shutdown(std::net::Shutdown::Read);
+        if let Port::Unix { socket, .. } = &self.shared.port {
+            let _ = socket.shutdown(std::net::Shutdown::Read);
+        }
         if let Some(t) = lock(&self.thread).take() {
             let _ = t.join();
         }
-        let _ = std::fs::remove_file(&self.shared.path);
+        if let Port::Unix { path, .. } = &self.shared.port {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
 impl TrapSink for Pkt0Endpoint {
     fn send_traps(&self, batch: &TrapBatch) -> usize {
-        lock(&self.shared.sender).send(&self.shared.socket, batch, &self.shared.counters)
+        match &self.shared.port {
+            Port::Unix { socket, sender, .. } => lock(sender).send(socket, batch, &self.shared.counters),
+            #[cfg(target_os = "linux")]
+            Port::Tap(t) => t.send(batch, &self.shared.counters),
+        }
     }
 }
 
@@ -203,10 +256,25 @@ fn receive_loop(shared: &Shared, socket: &UnixDatagram) {
             Ok(n) => receive(shared, &buf[..n]),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 // Idle: let go of an agent that has gone, so that the next one can connect.
-                lock(&shared.sender).release_if_gone(&shared.socket);
+                if let Port::Unix { socket, sender, .. } = &shared.port {
+                    lock(sender).release_if_gone(socket);
+                }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             // Anything else cannot be recovered from but must not spin.
+            Err(_) => std::thread::sleep(RECV_POLL),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn tap_receive_loop(shared: &Shared) {
+    let Port::Tap(tap) = &shared.port else { return };
+    let mut buf = vec![0u8; 64 * 1024];
+    while !shared.stopping.load(Ordering::SeqCst) {
+        match tap.recv(&mut buf) {
+            Ok(Some(n)) => receive(shared, &buf[..n.min(buf.len())]),
+            Ok(None) => {}
             Err(_) => std::thread::sleep(RECV_POLL),
         }
     }

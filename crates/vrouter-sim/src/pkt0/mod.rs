@@ -15,6 +15,8 @@ mod endpoint;
 mod flood;
 #[cfg(unix)]
 mod sender;
+#[cfg(target_os = "linux")]
+mod tap;
 #[cfg(windows)]
 mod pipe;
 
