@@ -7,8 +7,9 @@ import type { Command } from './cli/command'
 import { ksyncCommands } from './cli/ksync'
 import { pkt0Command } from './cli/pkt0'
 import { simCommand } from './cli/sim'
+import { tablesCommands } from './cli/tables'
 
-const commands: Command[] = [...codecCommands, ...ksyncCommands, simCommand, pkt0Command, benchCommand]
+const commands: Command[] = [...codecCommands, ...ksyncCommands, ...tablesCommands, simCommand, pkt0Command, benchCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

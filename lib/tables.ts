@@ -139,6 +139,8 @@ export interface FlowEntry {
   readonly tcpAck: number
   /** The entry sits in the overflow table. */
   readonly overflow: boolean
+  /** Every field as a plain object (bigints stay bigints). */
+  toJSON(): Record<string, unknown>
 }
 
 /** Matches of a scan, as columns: one typed array per field, `count` rows. */
