@@ -29,6 +29,12 @@ export interface SimulatorOptions {
    * vRouter's `vo_flow_hold_limit`, default 8192. 0 removes the limit (for traffic without an agent answering).
    */
   flowHoldLimit?: number
+  /**
+   * Serve pkt0 on this tap device instead of the DPDK datagram pair, as the Linux kernel module does: the agent creates
+   * the tap (`Pkt0.open('tap:NAME')`) and the simulator attaches to it when it appears; {@link Simulator.pkt0} is then
+   * `tap:NAME`. Linux, as root (or with CAP_NET_RAW); taps are per network namespace.
+   */
+  pkt0Tap?: string
 }
 
 /** What became of an injected frame. */
@@ -195,6 +201,7 @@ export class Simulator implements AsyncDisposable {
         bridgeEntries: options.bridgeEntries,
         layout: options.layout === undefined ? undefined : String(options.layout),
         flowHoldLimit: options.flowHoldLimit,
+        pkt0Tap: options.pkt0Tap,
       }),
     )
   }

@@ -49,6 +49,9 @@ pub struct NativeSimOptions {
     /// Flows in HOLD beyond which new flows are dropped (vRouter's `vo_flow_hold_limit`; 0: no
     /// limit). Default: vRouter's 8192.
     pub flow_hold_limit: Option<u32>,
+    /// Serve pkt0 on this tap device instead of the datagram pair, as the kernel module does
+    /// (the agent creates the tap; Linux only).
+    pub pkt0_tap: Option<String>,
 }
 
 /// What traffic to send.
@@ -135,7 +138,17 @@ impl NativeSimulator {
         };
         let datapath = Arc::new(Mutex::new(datapath));
         let service = KsyncService::new(dialect, datapath.clone());
-        let served = serve::serve(&dir, &service, &datapath, options.tcp_port).map_err(|(what, e)| cleanup(io_error(&what, e)))?;
+        #[allow(unused_mut)]
+        let mut served = serve::serve(&dir, &service, &datapath, options.tcp_port).map_err(|(what, e)| cleanup(io_error(&what, e)))?;
+        if let Some(name) = &options.pkt0_tap {
+            #[cfg(target_os = "linux")]
+            {
+                served.pkt0 = Pkt0Server::tap(name, datapath.clone()).map_err(|e| cleanup(io_error(&format!("pkt0 on tap {name}"), e)))?;
+                served.pkt0_endpoint = format!("tap:{name}");
+            }
+            #[cfg(not(target_os = "linux"))]
+            return Err(cleanup(invalid(format!("pkt0 on tap {name}: taps are Linux only"))));
+        }
         Ok(NativeSimulator {
             dir,
             owns_dir,

@@ -62,18 +62,24 @@ struct TpacketReq3 {
 
 /// The tap device's descriptor: frames written here enter the kernel as received on the netdev.
 pub(crate) struct TapWriter {
-    tap: File,
+    /// `None` once shut down: closing the descriptor deletes the (non-persistent) tap at once,
+    /// so that the next agent can create it again.
+    tap: std::sync::RwLock<Option<File>>,
 }
 
 impl FrameWriter for TapWriter {
     fn send(&self, bytes: &[u8], lens: &[u32]) -> (usize, Option<SendStop>) {
+        let guard = self.tap.read().unwrap_or_else(|p| p.into_inner());
+        let Some(tap) = guard.as_ref() else {
+            return (0, Some(SendStop::Failed(io::Error::from_raw_os_error(libc::EBADF))));
+        };
         let mut at = 0usize;
         for (i, &l) in lens.iter().enumerate() {
             let frame = &bytes[at..at + l as usize];
             at += l as usize;
             loop {
                 // SAFETY: `frame` is valid for its length.
-                let n = unsafe { libc::write(self.tap.as_raw_fd(), frame.as_ptr().cast(), frame.len()) };
+                let n = unsafe { libc::write(tap.as_raw_fd(), frame.as_ptr().cast(), frame.len()) };
                 if n >= 0 {
                     break;
                 }
@@ -86,6 +92,10 @@ impl FrameWriter for TapWriter {
             }
         }
         (lens.len(), None)
+    }
+
+    fn shutdown(&self) {
+        self.tap.write().unwrap_or_else(|p| p.into_inner()).take();
     }
 }
 
@@ -161,7 +171,7 @@ pub(crate) fn open(name: &str) -> Result<(Box<dyn FrameReader>, Arc<dyn FrameWri
     // the agent as frames that are not pkt0 frames; pkt0 carries none of the host's traffic.
     let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6"), "1");
     let ifindex = set_up(name).map_err(|e| Error::from_os(e, format!("bringing tap {name} up")))?;
-    let writer = Arc::new(TapWriter { tap });
+    let writer = Arc::new(TapWriter { tap: std::sync::RwLock::new(Some(tap)) });
     let reader = open_ring(ifindex, writer.clone()).map_err(|e| Error::from_os(e, format!("opening a TPACKET_V3 ring on {name}")))?;
     Ok((Box::new(reader), writer))
 }
