@@ -241,6 +241,37 @@ const VIEWS = {
   bytes: Uint8Array,
 } as const
 
+/** Columns for every entry of a table, reused by {@link FlowTable.scanInto}. */
+export class ScanBuffer {
+  readonly bytes: Uint8Array
+  readonly #buffer: ArrayBuffer
+  readonly #header: Uint32Array
+  readonly #views: { name: string; kind: string; size: number; offset: number }[]
+  /** The table it was last attached to (attaching costs a call). */
+  attachedTo: unknown
+
+  constructor(
+    readonly capacity: number,
+    layout: NativeColumn[],
+    byteLength: number,
+  ) {
+    this.#buffer = new ArrayBuffer(byteLength)
+    this.bytes = new Uint8Array(this.#buffer)
+    this.#header = new Uint32Array(this.#buffer, 0, 4)
+    this.#views = layout
+  }
+
+  /** The first `count` rows, as columns. */
+  columns(count: number): FlowColumns {
+    const cols: Record<string, unknown> = { count, torn: this.#header[1] }
+    for (const c of this.#views) {
+      const View = VIEWS[c.kind as keyof typeof VIEWS]
+      cols[c.name] = new View(this.#buffer, c.offset, c.kind === 'bytes' ? count * c.size : count)
+    }
+    return cols as unknown as FlowColumns
+  }
+}
+
 /** Rows handed out one after another, never rewritten: an entry stays valid as long as it is referenced. */
 class Arena<C> {
   readonly cols: C
@@ -432,6 +463,36 @@ const FLOW_FIELDS = [
   'srcNh', 'mirrorId', 'secMirrorId', 'ecmpNh', 'underlayEcmp', 'dropReason', 'type', 'udpSrcPort', 'srcInfo', 'ttl', 'qosId', 'tcpSeq', 'tcpAck', 'overflow',
 ] as const satisfies readonly (keyof FlowEntry)[]
 
+/** The iterator {@link FlowTable.active} returns: walks a batch's rows, asks for the next batch when done. */
+class ActiveFlows implements IterableIterator<FlowEntry> {
+  #next = 0
+  #cols: FlowColumns | undefined
+  #row = 0
+  #end = 0
+
+  constructor(
+    readonly table: FlowTable,
+    readonly entries: number,
+    readonly main: number,
+  ) {}
+
+  next(): IteratorResult<FlowEntry> {
+    while (this.#row === this.#end) {
+      if (this.#next >= this.entries) return { done: true, value: undefined }
+      const b = this.table._fill(this.#next)
+      this.#cols = b.arena.cols
+      this.#row = b.row
+      this.#end = b.row + b.count
+      this.#next = b.next
+    }
+    return { done: false, value: new FlowEntryView(this.#cols!, this.#row++, this.main) }
+  }
+
+  [Symbol.iterator](): IterableIterator<FlowEntry> {
+    return this
+  }
+}
+
 function failure(r: object): r is NativeTableFailure {
   return 'code' in r && 'message' in r && typeof (r as NativeTableFailure).code === 'string'
 }
@@ -564,24 +625,46 @@ export class FlowTable implements AsyncDisposable, Disposable {
   }
 
   /** The active entries, in index order, fetched from native code in batches. */
-  *active(): Generator<FlowEntry, void, undefined> {
-    let next = 0
-    const main = this.mainEntries
-    while (next < this.entries) {
-      const a = this.#rows(MIN_BATCH)
-      const row = a.used
-      const n = fast.flowFillActive(this.#id, row, a.free, next)
-      a.used += n
-      next = a.header[0]
-      const cols = a.cols
-      for (let i = row; i < row + n; i++) yield new FlowEntryView(cols, i, main)
-    }
+  active(): IterableIterator<FlowEntry> {
+    return new ActiveFlows(this, this.entries, this.mainEntries)
+  }
+
+  /** One batch of {@link active}: up to an arena's free rows of active entries from `next` on; the arena and where they are. */
+  _fill(next: number): { arena: Arena<FlowColumns>; row: number; count: number; next: number } {
+    const a = this.#rows(MIN_BATCH)
+    const row = a.used
+    const count = fast.flowFillActive(this.#id, row, a.free, next)
+    a.used += count
+    return { arena: a, row, count, next: a.header[0] }
   }
 
   /** Active entries passing `filter`, as columns (one typed array per field), scanned in native code. */
   scan(filter: FlowFilter = {}): FlowColumns {
     const big = (v: bigint | number | undefined) => (v === undefined ? undefined : BigInt(v))
     return this.#open().scan({ ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) }) as unknown as FlowColumns
+  }
+
+  /**
+   * A scan buffer: room for every entry's columns (about 100 bytes an entry), for {@link scanInto}. Scanning into
+   * the same buffer again and again allocates nothing (the memory is not touched anew each time).
+   */
+  scanBuffer(): ScanBuffer {
+    return new ScanBuffer(this.entries, native.NativeFlowTable.layout(this.entries), native.NativeFlowTable.arenaBytes(this.entries))
+  }
+
+  /**
+   * {@link scan} into `buffer` (from {@link scanBuffer}): the columns returned are views of the buffer, valid until
+   * it is scanned into again.
+   */
+  scanInto(buffer: ScanBuffer, filter: FlowFilter = {}): FlowColumns {
+    const n = this.#open()
+    if (buffer.attachedTo !== this) {
+      n.attachScan(buffer.bytes, buffer.capacity)
+      buffer.attachedTo = this
+    }
+    const big = (v: bigint | number | undefined) => (v === undefined ? undefined : BigInt(v))
+    const count = n.fillScan({ ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) })
+    return buffer.columns(count)
   }
 
   /** Row `row` of a scan's columns, as an entry. */

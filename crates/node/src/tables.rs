@@ -141,7 +141,7 @@ impl NativeFlowTable {
             }
         };
         match mapping::open(&source, TableKindArg::Flow) {
-            Ok(table) => Either::A(NativeFlowTable { id: Some(fast::register(FlowReader { table, layout, arena: None })) }),
+            Ok(table) => Either::A(NativeFlowTable { id: Some(fast::register(FlowReader { table, layout, arena: None, scan_arena: None })) }),
             Err(f) => Either::B(f),
         }
     }
@@ -215,6 +215,37 @@ impl NativeFlowTable {
         self.with(|r| r.fill_lookup(row, &key).map_err(invalid))
     }
 
+    /// Makes `arena` (of `arenaBytes(capacity)` bytes) the destination of `fillScan`: a scan
+    /// buffer JavaScript reuses from scan to scan.
+    #[napi]
+    pub fn attach_scan(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
+        let arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        self.with(|r| {
+            r.scan_arena = Some(arena);
+            Ok(())
+        })
+    }
+
+    /// Scans into the scan arena from row 0: the active entries passing `filter` (up to the
+    /// arena's capacity); returns how many, with the next index and the torn count in its header.
+    #[napi]
+    pub fn fill_scan(&mut self, filter: NativeFlowFilter) -> Result<u32> {
+        let f = flow_filter(&filter)?;
+        self.with(|r| {
+            let (table, layout) = (&r.table, r.layout);
+            let arena = r.scan_arena.as_mut().ok_or_else(no_arena)?;
+            let max = filter.limit.unwrap_or(u32::MAX).min(arena.capacity as u32);
+            let (out, offsets) = arena.parts();
+            let mut row = 0;
+            let p = scan_flows(table.bytes(), layout, filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX), &f, max, |copy| {
+                FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row);
+                row += 1;
+            });
+            arena.report(p.next, p.torn);
+            Ok(p.delivered)
+        })
+    }
+
     /// The active entries passing `filter`, as columns on a new object (one typed array per
     /// field), with `count` and `torn`.
     #[napi(ts_return_type = "Record<string, unknown> & NativeScanCounts")]
@@ -282,6 +313,8 @@ pub struct FlowReader {
     table: MappedTable,
     layout: FlowLayout,
     arena: Option<Arena>,
+    /// Where `fillScan` writes.
+    scan_arena: Option<Arena>,
 }
 
 impl FlowReader {

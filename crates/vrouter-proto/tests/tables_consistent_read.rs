@@ -34,7 +34,8 @@ impl TableBytes for ChangedDuringCopy {
 
     fn read_into(&self, offset: usize, dst: &mut [u8]) {
         dst.copy_from_slice(&self.bytes.borrow()[offset..offset + dst.len()]);
-        if dst.len() == self.entry_size {
+        // The entry copy (a flow copy stops where the fields end), not an identity re-read.
+        if dst.len() >= 64.min(self.entry_size) {
             if let Some((at, value)) = self.change.take() {
                 self.bytes.borrow_mut()[offset + at] = value;
             }

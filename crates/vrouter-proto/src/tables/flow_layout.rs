@@ -133,6 +133,15 @@ impl FlowLayout {
             Self::Juniper2019 => &JUNIPER_2019,
         }
     }
+
+    /// Where the fields end and `fe_pack`, the padding to 256 bytes, begins: readers copy no
+    /// further (the last cache line of an entry holds only padding).
+    pub const fn fields_end(self) -> usize {
+        match self {
+            Self::Tf2024 => 138,
+            Self::Juniper2019 => 128,
+        }
+    }
 }
 
 /// Offsets inside `fe_stats`.

@@ -36,10 +36,19 @@ impl<'a, B: TableBytes + ?Sized> BucketWalk<'a, B> {
     /// counts as [`cut_short`](Self::cut_short).
     pub fn new(table: &'a B, geometry: &TableGeometry, hash: u32) -> Self {
         let too_short = (table.byte_len() as u64) < geometry.byte_len();
+        let bucket = geometry.bucket_of(hash);
+        if !too_short {
+            // The four slots are looked at one after the other; fetch their first two cache lines
+            // (flags and key) at once rather than wait for each in turn.
+            let size = geometry.entry_size() as usize;
+            for slot in 0..HENTRIES_PER_BUCKET as usize {
+                table.prefetch((bucket as usize + slot) * size, size.min(128));
+            }
+        }
         Self {
             table,
             geometry: *geometry,
-            bucket: geometry.bucket_of(hash),
+            bucket,
             slot: if too_short { HENTRIES_PER_BUCKET } else { 0 },
             next: INVALID_INDEX,
             chain_steps: 0,

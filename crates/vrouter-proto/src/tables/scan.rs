@@ -191,7 +191,7 @@ pub fn scan_flows<B: TableBytes + ?Sized>(
         p.next += 1;
         let base = index as usize * size;
         // Memory, not work, is what a scan waits for: ask for the entries a few ahead.
-        table.prefetch(base + PREFETCH_AHEAD * size, size);
+        table.prefetch(base + PREFETCH_AHEAD * size, layout.fields_end());
         // The cheap test on the live bytes; the copy decides.
         if table.read_u8(base + flags_at) & FLOW_FLAG_ACTIVE as u8 == 0 {
             continue;
