@@ -11,7 +11,7 @@ mod columns;
 mod exchange;
 mod netlink;
 mod ksync;
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 mod pkt0;
 mod raw;
 mod sim;

@@ -15,11 +15,9 @@ use std::thread::JoinHandle;
 use vrouter_proto::agent_header::{AGENT_HDR_LEN, MIN_PKT0_FRAME_LEN, OUTER_ETH_LEN};
 
 use super::batch::FrameBatch;
-use super::link::{FrameReader, FrameWriter};
-use super::mmsg::SendStop;
+use super::link::{FrameReader, FrameWriter, SendStop};
 use super::pcap::PcapWriter;
 use super::queue::{BoundedQueue, DropPolicy, QueueLimits, QueueStats};
-use super::wait::{wait_readable, Ready, Waker};
 
 /// Commands below this are known (`MAX_AGENT_HDR_COMMANDS`).
 const KNOWN_COMMANDS: u16 = 21;
@@ -91,7 +89,8 @@ struct Shared {
     discard: AtomicBool,
     capturing: AtomicBool,
     capture: Mutex<Option<PcapWriter>>,
-    waker: Waker,
+    /// Ends a blocked read of the reader thread (its transport's own way: an eventfd, CancelIoEx).
+    interrupt: Box<dyn Fn() + Send + Sync>,
     wake: Box<dyn Fn() + Send + Sync>,
     /// Why the reader stopped, if it failed.
     failure: Mutex<Option<String>>,
@@ -106,12 +105,14 @@ pub struct Pkt0Channel {
 
 impl Pkt0Channel {
     /// Starts the reader thread on `reader`; `wake` is called (from that thread) when frames
-    /// arrive for a consumer that found the queue empty, and when the reader stops.
+    /// arrive for a consumer that found the queue empty, and when the reader stops;
+    /// `interrupt` ends a blocked read of `reader` (used by close).
     pub(crate) fn start(
         reader: Box<dyn FrameReader>,
         writer: Arc<dyn FrameWriter>,
         options: ChannelOptions,
         wake: Box<dyn Fn() + Send + Sync>,
+        interrupt: Box<dyn Fn() + Send + Sync>,
     ) -> io::Result<Self> {
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending { queue: BoundedQueue::new(options.limits, options.policy), wanted: false }),
@@ -121,7 +122,7 @@ impl Pkt0Channel {
             discard: AtomicBool::new(false),
             capturing: AtomicBool::new(false),
             capture: Mutex::new(None),
-            waker: Waker::new()?,
+            interrupt,
             wake,
             failure: Mutex::new(None),
         });
@@ -248,7 +249,7 @@ impl Pkt0Channel {
     /// Stops the reader, ends a capture, closes the transport; idempotent.
     pub fn close(&self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
-        self.shared.waker.wake();
+        (self.shared.interrupt)();
         self.shared.room.notify_all();
         if let Some(t) = lock(&self.thread).take() {
             let _ = t.join();
@@ -290,13 +291,12 @@ fn read_loop(shared: &Shared, mut reader: Box<dyn FrameReader>) {
         if !wait_for_room(shared) {
             break;
         }
-        // Read first and wait only when nothing was there: under load the socket is rarely
-        // empty, and the wait would cost a system call per batch.
-        let capturing = shared.capturing.load(Ordering::Relaxed);
+        // The reader waits for frames itself and returns 0 when interrupted (or on a timeout).
         let (mut short, mut oversize, mut unknown, mut bytes) = (0u64, 0u64, 0u64, 0u64);
         let read = reader.read(&mut |frame, truncated| {
             bytes += frame.len() as u64;
-            if capturing {
+            // Looked at per frame: the read may have waited long, and a capture started meanwhile.
+            if !frame.is_empty() && shared.capturing.load(Ordering::Relaxed) {
                 raw.push(frame);
             }
             if truncated {
@@ -311,13 +311,6 @@ fn read_loop(shared: &Shared, mut reader: Box<dyn FrameReader>) {
                 batch.push(frame);
             }
         });
-        if matches!(read, Ok(0)) {
-            match wait_readable(reader.fd(), &shared.waker, -1) {
-                Ok(Ready::Readable | Ready::Timeout) => continue,
-                Ok(Ready::Woken) => break,
-                Err(e) => return fail(shared, format!("waiting for pkt0 frames: {e}")),
-            }
-        }
         let n = match read {
             Ok(0) => continue,
             Ok(n) => n as u64,
@@ -331,7 +324,7 @@ fn read_loop(shared: &Shared, mut reader: Box<dyn FrameReader>) {
                 counter.fetch_add(v, Ordering::Relaxed);
             }
         }
-        if capturing {
+        if !raw.is_empty() {
             capture_frames(shared, raw.iter());
             raw = FrameBatch::with_capacity(raw.byte_len(), raw.len());
         }

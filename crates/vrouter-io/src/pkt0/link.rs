@@ -2,16 +2,21 @@
 //! any thread may use.
 
 use std::io;
-use std::os::fd::RawFd;
 
-use super::mmsg::SendStop;
+/// Why a send stopped early.
+#[derive(Debug)]
+pub(crate) enum SendStop {
+    /// The peer's queue is full: try later.
+    Full,
+    /// Anything else.
+    Failed(io::Error),
+}
 
 /// The receiving half of a transport.
 pub(crate) trait FrameReader: Send {
-    /// The descriptor to wait on for readability.
-    fn fd(&self) -> RawFd;
-    /// Reads what is there without waiting, calling `frame(bytes, truncated)` for each frame;
-    /// returns how many were read (0: nothing was there).
+    /// Waits for frames, then reads what is there, calling `frame(bytes, truncated)` for each
+    /// (a truncated frame may come as an empty slice); returns how many were read, 0 when
+    /// interrupted or when nothing came in time.
     fn read(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize>;
 }
 

@@ -68,14 +68,7 @@ impl RecvScratch {
     }
 }
 
-/// Why a send stopped early.
-#[derive(Debug)]
-pub(crate) enum SendStop {
-    /// The peer's queue is full: try later.
-    Full,
-    /// Anything else.
-    Failed(io::Error),
-}
+pub(crate) use super::link::SendStop;
 
 /// Sends the frames of `bytes` (lengths `lens`) on the connected `fd`, one datagram each, without
 /// waiting; returns how many went and why not all did.

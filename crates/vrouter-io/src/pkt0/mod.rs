@@ -8,13 +8,13 @@
 //! - [`PcapWriter`] records both directions as classic pcap.
 
 mod batch;
+mod channel;
+mod link;
+#[cfg(any(windows, test))]
+mod message;
 mod pcap;
 mod queue;
 
-#[cfg(target_os = "linux")]
-mod channel;
-#[cfg(target_os = "linux")]
-mod link;
 #[cfg(target_os = "linux")]
 mod mmsg;
 #[cfg(target_os = "linux")]
@@ -25,25 +25,27 @@ mod unix;
 mod wait;
 
 pub use batch::FrameBatch;
+pub use channel::{ChannelOptions, ChannelStats, Pkt0Channel};
 pub use pcap::PcapWriter;
 pub use queue::{BoundedQueue, DropPolicy, QueueLimits, QueueStats};
 
 #[cfg(target_os = "linux")]
-pub use channel::{ChannelOptions, ChannelStats, Pkt0Channel};
-#[cfg(target_os = "linux")]
 pub use unix::{UnixLink, AGENT_PKT0, DPDK_PKT0, RECV_SLOT};
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 pub use open::{open, Opened, Pkt0Endpoint};
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 mod open {
     use std::path::PathBuf;
     use std::sync::Arc;
 
     use super::channel::{ChannelOptions, Pkt0Channel};
-    use super::unix::UnixLink;
     use crate::error::{Error, ErrorKind, Result};
+    #[cfg(target_os = "linux")]
+    use super::unix::UnixLink;
+    #[cfg(target_os = "linux")]
+    use super::wait::Waker;
 
     /// Where a pkt0 channel is.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,8 @@ mod open {
         Unix(PathBuf),
         /// `tap:NAME`: a tap device of that name, created by the channel.
         Tap(String),
+        /// `\\.\vrouterPkt0` (the driver's device) or `\\.\pipe\NAME` (a simulator's message pipe).
+        Windows(String),
     }
 
     impl Pkt0Endpoint {
@@ -64,14 +68,17 @@ mod open {
                 return Ok(Pkt0Endpoint::Unix(PathBuf::from(p)));
             }
             if let Some(n) = endpoint.strip_prefix("tap:") {
-                if n.is_empty() || n.len() >= libc::IFNAMSIZ || n.contains(['/', ' ', '\0']) {
+                if n.is_empty() || n.len() >= 16 || n.contains(['/', ' ', '\0']) {
                     return Err(Error::new(ErrorKind::InvalidInput, format!("{endpoint:?}: a tap name is 1 to 15 characters, no '/', space or NUL")));
                 }
                 return Ok(Pkt0Endpoint::Tap(n.to_owned()));
             }
+            if endpoint.starts_with("\\\\.\\") {
+                return Ok(Pkt0Endpoint::Windows(endpoint.to_owned()));
+            }
             Err(Error::new(
                 ErrorKind::InvalidInput,
-                format!("{endpoint:?} is not a pkt0 endpoint: expected unix:PATH (DPDK's agent_pkt0) or tap:NAME (kernel module)"),
+                format!("{endpoint:?} is not a pkt0 endpoint: expected unix:PATH (DPDK's agent_pkt0), tap:NAME (kernel module) or \\\\.\\vrouterPkt0 / \\\\.\\pipe\\NAME (Windows)"),
             ))
         }
     }
@@ -80,6 +87,7 @@ mod open {
     pub struct Opened {
         /// The channel.
         pub channel: Pkt0Channel,
+        #[cfg(target_os = "linux")]
         unix: Option<Arc<UnixLink>>,
     }
 
@@ -87,28 +95,51 @@ mod open {
         /// Connects to the forwarding engine's end where that is a separate step (DPDK's
         /// `dpdk_pkt0`); `Ok(false)` while it is not there yet (retry, as the agent does).
         pub fn connect(&self) -> Result<bool> {
-            match &self.unix {
-                Some(u) => u.connect().map_err(|e| Error::from_os(e, format!("connecting to {}", u.peer().display()))),
-                None => Ok(true),
+            #[cfg(target_os = "linux")]
+            if let Some(u) = &self.unix {
+                return u.connect().map_err(|e| Error::from_os(e, format!("connecting to {}", u.peer().display())));
             }
+            Ok(true)
         }
+    }
+
+    fn unsupported(endpoint: &str) -> Error {
+        Error::new(ErrorKind::InvalidInput, format!("{endpoint}: this kind of pkt0 endpoint does not exist on this platform"))
     }
 
     /// Opens `endpoint`; `wake` is called when frames arrive for a consumer that found none.
     pub fn open(endpoint: &str, options: ChannelOptions, wake: Box<dyn Fn() + Send + Sync>) -> Result<Opened> {
+        let started = |e: std::io::Error| Error::from_os(e, "starting the pkt0 reader");
         match Pkt0Endpoint::parse(endpoint)? {
+            #[cfg(target_os = "linux")]
             Pkt0Endpoint::Unix(path) => {
+                let waker = Arc::new(Waker::new().map_err(|e| Error::from_os(e, "eventfd"))?);
                 let link = Arc::new(UnixLink::bind(&path).map_err(|e| Error::from_os(e, format!("binding {}", path.display())))?);
-                let reader = link.reader().map_err(|e| Error::from_os(e, "cloning the pkt0 socket"))?;
-                let channel = Pkt0Channel::start(Box::new(reader), link.clone(), options, wake)
-                    .map_err(|e| Error::from_os(e, "starting the pkt0 reader"))?;
+                let reader = link.reader(waker.clone()).map_err(|e| Error::from_os(e, "cloning the pkt0 socket"))?;
+                let interrupt = Box::new(move || waker.wake());
+                let channel = Pkt0Channel::start(Box::new(reader), link.clone(), options, wake, interrupt).map_err(started)?;
                 Ok(Opened { channel, unix: Some(link) })
             }
+            #[cfg(target_os = "linux")]
             Pkt0Endpoint::Tap(name) => {
-                let (reader, writer) = super::tap::open(&name)?;
-                let channel = Pkt0Channel::start(reader, writer, options, wake).map_err(|e| Error::from_os(e, "starting the pkt0 reader"))?;
+                let waker = Arc::new(Waker::new().map_err(|e| Error::from_os(e, "eventfd"))?);
+                let (reader, writer) = super::tap::open(&name, waker.clone())?;
+                let interrupt = Box::new(move || waker.wake());
+                let channel = Pkt0Channel::start(reader, writer, options, wake, interrupt).map_err(started)?;
                 Ok(Opened { channel, unix: None })
             }
+            #[cfg(windows)]
+            Pkt0Endpoint::Windows(path) => {
+                let (read, write) = crate::windows::open_pkt0(&path)?.split();
+                let reader = super::message::MessageReader::new(read);
+                let canceller = reader.canceller();
+                let writer = Arc::new(super::message::MessageWriter::new(write));
+                let interrupt = Box::new(move || canceller.cancel());
+                let channel = Pkt0Channel::start(Box::new(reader), writer, options, wake, interrupt).map_err(started)?;
+                Ok(Opened { channel })
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(unsupported(endpoint)),
         }
     }
 }

@@ -12,8 +12,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Arc;
 
-use super::link::{FrameReader, FrameWriter};
-use super::mmsg::SendStop;
+use super::link::{FrameReader, FrameWriter, SendStop};
+use super::wait::{wait_readable, Ready, Waker};
 use crate::error::{Error, ErrorKind, Result};
 
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
@@ -102,6 +102,7 @@ impl FrameWriter for TapWriter {
 /// A TPACKET_V3 receive ring on the tap's netdev.
 pub(crate) struct RingReader {
     socket: OwnedFd,
+    waker: Arc<Waker>,
     ring: *mut u8,
     next_block: u32,
     /// Kept open: closing the tap descriptor would delete the (non-persistent) device.
@@ -119,11 +120,21 @@ impl Drop for RingReader {
 }
 
 impl FrameReader for RingReader {
-    fn fd(&self) -> RawFd {
-        self.socket.as_raw_fd()
-    }
-
     fn read(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
+        let n = self.read_blocks(frame);
+        if n > 0 {
+            return Ok(n);
+        }
+        match wait_readable(self.socket.as_raw_fd(), &self.waker, -1)? {
+            Ready::Woken => Ok(0),
+            Ready::Readable | Ready::Timeout => Ok(self.read_blocks(frame)),
+        }
+    }
+}
+
+impl RingReader {
+    /// Takes the frames of every block the kernel has handed over, and gives the blocks back.
+    fn read_blocks(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> usize {
         let mut n = 0usize;
         // Every block the kernel has handed over, in order.
         for _ in 0..BLOCK_COUNT {
@@ -160,19 +171,19 @@ impl FrameReader for RingReader {
             status.store(0, std::sync::atomic::Ordering::Release);
             self.next_block = (self.next_block + 1) % BLOCK_COUNT;
         }
-        Ok(n)
+        n
     }
 }
 
-/// Creates tap `name`, brings it up, and opens the ring on it.
-pub(crate) fn open(name: &str) -> Result<(Box<dyn FrameReader>, Arc<dyn FrameWriter>)> {
+/// Creates tap `name`, brings it up, and opens the ring on it; `waker` interrupts the reader.
+pub(crate) fn open(name: &str, waker: Arc<Waker>) -> Result<(Box<dyn FrameReader>, Arc<dyn FrameWriter>)> {
     let tap = create_tap(name).map_err(|e| Error::from_os(e, format!("creating tap {name} (/dev/net/tun)")))?;
     // The host's own IPv6 (router solicitations, MLD reports) would go out on the tap and reach
     // the agent as frames that are not pkt0 frames; pkt0 carries none of the host's traffic.
     let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6"), "1");
     let ifindex = set_up(name).map_err(|e| Error::from_os(e, format!("bringing tap {name} up")))?;
     let writer = Arc::new(TapWriter { tap: std::sync::RwLock::new(Some(tap)) });
-    let reader = open_ring(ifindex, writer.clone()).map_err(|e| Error::from_os(e, format!("opening a TPACKET_V3 ring on {name}")))?;
+    let reader = open_ring(ifindex, writer.clone(), waker).map_err(|e| Error::from_os(e, format!("opening a TPACKET_V3 ring on {name}")))?;
     Ok((Box::new(reader), writer))
 }
 
@@ -223,7 +234,7 @@ fn setsockopt<T>(fd: RawFd, level: libc::c_int, opt: libc::c_int, value: &T) -> 
     check(unsafe { libc::setsockopt(fd, level, opt, (value as *const T).cast(), std::mem::size_of::<T>() as libc::socklen_t) }).map(drop)
 }
 
-fn open_ring(ifindex: i32, tap: Arc<TapWriter>) -> io::Result<RingReader> {
+fn open_ring(ifindex: i32, tap: Arc<TapWriter>, waker: Arc<Waker>) -> io::Result<RingReader> {
     let proto = (libc::ETH_P_ALL as u16).to_be();
     // SAFETY: plain syscall; owned from here on.
     let socket = unsafe { OwnedFd::from_raw_fd(check(libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, i32::from(proto)))?) };
@@ -252,7 +263,7 @@ fn open_ring(ifindex: i32, tap: Arc<TapWriter>) -> io::Result<RingReader> {
     } else {
         ring
     };
-    let reader = RingReader { socket, ring: ring.cast(), next_block: 0, _tap: tap };
+    let reader = RingReader { socket, waker, ring: ring.cast(), next_block: 0, _tap: tap };
     // SAFETY: a zeroed sockaddr_ll with the fields bind needs.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sll.sll_family = libc::AF_PACKET as u16;

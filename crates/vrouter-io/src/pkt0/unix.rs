@@ -2,13 +2,16 @@
 //! `DIR/agent_pkt0`, connected to vRouter's `DIR/dpdk_pkt0` once that exists.
 
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::link::{FrameReader, FrameWriter};
-use super::mmsg::{send_frames, RecvScratch, SendStop};
+use std::sync::Arc;
+
+use super::link::{FrameReader, FrameWriter, SendStop};
+use super::mmsg::{send_frames, RecvScratch};
+use super::wait::{wait_readable, Ready, Waker};
 
 /// vRouter's socket name in the directory.
 pub const DPDK_PKT0: &str = "dpdk_pkt0";
@@ -71,9 +74,9 @@ impl UnixLink {
         }
     }
 
-    /// A reader over a clone of the socket.
-    pub(crate) fn reader(&self) -> io::Result<UnixReader> {
-        Ok(UnixReader { socket: self.socket.try_clone()?, scratch: RecvScratch::new(RECV_SLOTS, RECV_SLOT) })
+    /// A reader over a clone of the socket; `waker` interrupts it.
+    pub(crate) fn reader(&self, waker: Arc<Waker>) -> io::Result<UnixReader> {
+        Ok(UnixReader { socket: self.socket.try_clone()?, scratch: RecvScratch::new(RECV_SLOTS, RECV_SLOT), waker })
     }
 }
 
@@ -102,15 +105,22 @@ impl FrameWriter for UnixLink {
 pub(crate) struct UnixReader {
     socket: UnixDatagram,
     scratch: RecvScratch,
+    waker: Arc<Waker>,
 }
 
 impl FrameReader for UnixReader {
-    fn fd(&self) -> RawFd {
-        self.socket.as_raw_fd()
-    }
-
     fn read(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
-        self.scratch.recv(self.socket.as_raw_fd(), frame)
+        // Read first and wait only when nothing was there: under load the socket is rarely
+        // empty, and the wait would cost a system call per batch.
+        let fd = self.socket.as_raw_fd();
+        let n = self.scratch.recv(fd, frame)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        match wait_readable(fd, &self.waker, -1)? {
+            Ready::Woken => Ok(0),
+            Ready::Readable | Ready::Timeout => self.scratch.recv(fd, frame),
+        }
     }
 }
 
