@@ -14,6 +14,7 @@
 pub mod churn;
 pub mod ksync;
 pub mod pkt0;
+pub mod section_tables;
 pub mod server;
 pub mod tables;
 pub mod traffic;
