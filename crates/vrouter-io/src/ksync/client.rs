@@ -113,27 +113,12 @@ impl KsyncClient {
     /// Queues several requests at once, under one lock and with one wake-up of the writer; they are packed into
     /// frames together. All or nothing: if one is refused, none is queued, and the error names its position.
     pub fn submit_many(&self, requests: Vec<Request>) -> Result<Vec<RequestId>> {
-        let total = requests.len();
-        let payloads = requests
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| encode(r).map_err(|e| e.in_context(format!("request {i} of {total}"))))
-            .collect::<Result<Vec<_>>>()?;
+        let payloads = encode_all(requests)?;
+        let total = payloads.len();
         let mut state = self.shared.lock();
         self.check_open(&state)?;
-        let mut ids = Vec::with_capacity(total);
-        for payload in payloads {
-            match state.session.submit(payload) {
-                Ok(id) => ids.push(id),
-                Err(e) => {
-                    // Not reached (payloads are checked above and the session is open); undone all the same.
-                    for id in ids {
-                        state.session.cancel(id);
-                    }
-                    return Err(self.submit_error(&state, e, "submit ksync requests"));
-                }
-            }
-        }
+        let ids = submit_all(&mut state.session, payloads)
+            .map_err(|e| self.submit_error(&state, e, "submit ksync requests"))?;
         drop(state);
         if total > 0 {
             self.shared.wake_writer();
@@ -265,6 +250,34 @@ impl Drop for KsyncClient {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// Encodes and checks every request before any is queued (see [`encode`]); the error names the refused one's position.
+pub(super) fn encode_all(requests: Vec<Request>) -> Result<Vec<Request>> {
+    let total = requests.len();
+    requests
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| encode(r).map_err(|e| e.in_context(format!("request {i} of {total}"))))
+        .collect()
+}
+
+/// Queues checked payloads all or nothing: on a refusal (not reached for payloads [`encode_all`] passed on an open
+/// session), those already queued are cancelled.
+pub(super) fn submit_all(session: &mut KsyncSession, payloads: Vec<Request>) -> Result<Vec<RequestId>, SubmitError> {
+    let mut ids = Vec::with_capacity(payloads.len());
+    for payload in payloads {
+        match session.submit(payload) {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                for id in ids {
+                    session.cancel(id);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// The error of a refused submit: the closing's, once closed.

@@ -25,7 +25,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::nonblocking::NonBlockingStream;
 
-use super::client::{encode, new_session, submit_error};
+use super::client::{encode_all, new_session, submit_all, submit_error};
 use super::event::{ClientClosed, ClientEvent};
 use super::options::ClientOptions;
 use super::reader::{fail_session, STREAM_FRAME_LIMIT, STREAM_READ};
@@ -77,25 +77,9 @@ impl PolledKsyncClient {
     /// Queues requests (all or nothing, as [`KsyncClient::submit_many`](super::KsyncClient::submit_many)) and
     /// writes what the socket takes at once.
     pub fn submit_many(&mut self, requests: Vec<Request>) -> Result<Vec<RequestId>> {
-        let total = requests.len();
-        let payloads = requests
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| encode(r).map_err(|e| e.in_context(format!("request {i} of {total}"))))
-            .collect::<Result<Vec<_>>>()?;
+        let payloads = encode_all(requests)?;
         self.check_open()?;
-        let mut ids = Vec::with_capacity(total);
-        for payload in payloads {
-            match self.session.submit(payload) {
-                Ok(id) => ids.push(id),
-                Err(e) => {
-                    for id in ids {
-                        self.session.cancel(id);
-                    }
-                    return Err(self.submit_error(e, "submit ksync requests"));
-                }
-            }
-        }
+        let ids = submit_all(&mut self.session, payloads).map_err(|e| self.submit_error(e, "submit ksync requests"))?;
         self.flush();
         Ok(ids)
     }
