@@ -11,7 +11,7 @@ export interface SimulatorOptions {
   dir?: string
   /** How replies are framed: as DPDK vRouter (default), the Linux kernel module, or the Windows driver. */
   dialect?: Dialect
-  /** Also serve ksync on TCP 127.0.0.1 at this port (0: any free port). Not on Windows yet. */
+  /** Also serve ksync on TCP 127.0.0.1 at this port (0: any free port). */
   tcpPort?: number
   /**
    * The host's interface indexes, which vifs attach to (`vifr_os_idx`; others get −ENODEV): a list such as

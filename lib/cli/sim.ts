@@ -42,7 +42,7 @@ export const simCommand: Command = {
     '  tables  DIR/flow.shmem and DIR/bridge.shmem, which agents map (paths and sizes also answered over ksync)',
     'until SIGINT or SIGTERM. --dir /var/run/vrouter gives the real layout; without --dir a temporary folder is',
     'used and removed at exit. --dialect chooses how ksync replies are framed. On Windows ksync and pkt0 are the',
-    'named pipes \\\\.\\pipe\\NAME-ksync and NAME-pkt0 (NAME: the folder\'s name), without TCP or table files yet.',
+    'named pipes \\\\.\\pipe\\NAME-ksync and NAME-pkt0 (NAME: the folder\'s name), without table files yet.',
     '',
     '  --host-ifs LIST        host interface indexes vifs may attach to, e.g. 0,10,100-131 (default: any)',
     '  --flow-entries N       main flow-table entries (default 524288; overflow sized by vRouter\'s rule)',

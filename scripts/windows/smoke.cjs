@@ -5,7 +5,7 @@
 //   2. exchange() and the Ksync client over a named pipe that this process serves with node:net (Node's own pipe server, so the addon's
 //      overlapped client meets an independent implementation), answered as the Windows driver frames replies; and
 //      over a pipe nobody serves (ERR_ENDPOINT_NOT_FOUND);
-//   3. the embedded Simulator on its named pipes: ksync through the Ksync client (a vif, a GET of vrouter_ops), a
+//   3. the embedded Simulator on its named pipes (and TCP): ksync through the Ksync client (a vif, a GET of vrouter_ops), a
 //      trap injected on that vif read by node:net from the pkt0 pipe, a frame written back counted as re-injected.
 // Prints one line, "windows node smoke: <node.exe> <version>: PASS (…)" or "… FAIL (<reason>)", and exits 1 on failure.
 
@@ -127,10 +127,23 @@ function readBytes(socket, n) {
 }
 
 async function simulator() {
-  const sim = await vr.Simulator.start({ dialect: 'windows' })
+  const sim = await vr.Simulator.start({ dialect: 'windows', tcpPort: 0 })
   try {
     assert.match(sim.ksync, /^\\\\\.\\pipe\\.*-ksync$/, `ksync endpoint ${sim.ksync}`)
     assert.match(sim.pkt0, /^\\\\\.\\pipe\\.*-pkt0$/, `pkt0 endpoint ${sim.pkt0}`)
+    // ksync on TCP as well (node:net as the client): an absent label is ENOENT, aligned as the Windows driver aligns.
+    const m = /^tcp:127\.0\.0\.1:(\d+)$/.exec(sim.ksyncTcp)
+    assert.ok(m, `TCP endpoint ${sim.ksyncTcp}`)
+    const tcp = net.connect(Number(m[1]), '127.0.0.1')
+    await new Promise((resolve, reject) => tcp.once('connect', resolve).once('error', reject))
+    try {
+      tcp.write(vr.frameRequest(vr.encode('vr_mpls_req', { h_op: vr.SandeshOp.GET, mr_label: 9 }), { familyId: 1, seq: 3 }))
+      const tcpReply = vr.parseFrames(await readBytes(tcp, 56))
+      assert.deepEqual(tcpReply.map((f) => [f.kind, f.seq]), [['sandesh', 3]])
+      assert.equal(vr.decode(tcpReply[0].payload)[0].fields.resp_code, -2)
+    } finally {
+      tcp.destroy()
+    }
     const ksync = await vr.Ksync.connect(sim.ksync)
     try {
       await ksync.add('vr_interface_req', { vifr_idx: 3, vifr_type: vr.VifType.VIRTUAL, vifr_name: 'tap3', vifr_os_idx: 103, vifr_vrf: 2 })

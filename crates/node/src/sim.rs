@@ -25,7 +25,7 @@ use vrouter_sim::tables::SimTables;
 use vrouter_sim::traffic::{TrafficReport, TrafficSpec};
 use vrouter_sim::{Datapath, Limits};
 
-use serve::{KsyncServer, Pkt0Server};
+use serve::{KsyncServer, Pkt0Server, TcpServer};
 
 pub use objects::{NativeInjected, NativeReinjected, NativeSimStats, NativeTrafficResult};
 
@@ -73,7 +73,7 @@ pub struct NativeSimulator {
     datapath: Arc<Mutex<Datapath>>,
     service: KsyncService,
     ksync: Option<KsyncServer>,
-    tcp: Option<KsyncServer>,
+    tcp: Option<TcpServer>,
     pkt0: Option<Arc<Pkt0Server>>,
     ksync_endpoint: String,
     tcp_endpoint: Option<String>,

@@ -1,5 +1,5 @@
 //! ksync on a Windows named pipe: the Windows driver's framing, several clients at once, garbage from one, a
-//! request split across writes, close. Run under Wine by scripts/windows/test.sh.
+//! request split across writes, close; and ksync on TCP on Windows. Run under Wine by scripts/windows/test.sh.
 #![cfg(windows)]
 
 use std::sync::{Arc, Mutex};
@@ -162,4 +162,23 @@ fn a_request_longer_than_the_drivers_buffer_ends_only_that_connection() {
     }
     let answers = exchange(&mut other, 2, &gets[..n]);
     assert_eq!(answers.len(), n + 1, "{n} answers and DONE");
+}
+
+#[test]
+fn tcp_is_served_too_and_close_ends_its_clients() {
+    use std::io::{Read, Write};
+    let mut l = vrouter_sim::server::KsyncTcpListener::bind(([127, 0, 0, 1], 0).into(), KsyncService::new(Dialect::Dpdk, datapath())).unwrap();
+    let mut s = std::net::TcpStream::connect(l.local_addr()).unwrap();
+    let mut frame = Vec::new();
+    write_request(&mut frame, &RequestHeader { family_id: 24, seq: 5, pid: 0 }, &mpls(SandeshOp::GET, 1).to_bytes()).unwrap();
+    s.write_all(&frame).unwrap();
+    let mut reply = [0u8; 4096];
+    let n = s.read(&mut reply).unwrap();
+    assert_eq!(n, 24 + 30, "DPDK framing: vr_response −ENOENT alone, unpadded");
+    assert_eq!(parse_reply(&reply[..n]).unwrap().header().seq, 5);
+    assert!(matches!(&payload_messages(&reply[..n])[0], Message::VrResponse(r) if r.resp_code == -2));
+    let idle = std::net::TcpStream::connect(l.local_addr()).unwrap();
+    l.close();
+    assert_eq!(s.read(&mut reply).unwrap_or(0), 0, "closed by the simulator");
+    drop(idle);
 }

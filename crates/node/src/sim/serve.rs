@@ -1,6 +1,7 @@
 //! Where an embedded simulator serves, per OS: on Unix as DPDK vRouter lays it out in its folder (`dpdk_netlink`
 //! stream socket, optionally TCP, the `dpdk_pkt0` ⇄ `agent_pkt0` datagram pair); on Windows as named pipes
-//! standing in for the driver's devices (`\\.\pipe\<name>-ksync`, `\\.\pipe\<name>-pkt0`, `<name>` from the folder).
+//! standing in for the driver's devices (`\\.\pipe\<name>-ksync`, `\\.\pipe\<name>-pkt0`, `<name>` from the folder),
+//! optionally TCP.
 
 use std::io;
 use std::path::Path;
@@ -14,6 +15,10 @@ pub type KsyncServer = vrouter_sim::server::KsyncListener;
 #[cfg(windows)]
 pub type KsyncServer = vrouter_sim::server::KsyncPipeListener;
 #[cfg(unix)]
+pub type TcpServer = vrouter_sim::server::KsyncListener;
+#[cfg(windows)]
+pub type TcpServer = vrouter_sim::server::KsyncTcpListener;
+#[cfg(unix)]
 pub type Pkt0Server = vrouter_sim::pkt0::Pkt0Endpoint;
 #[cfg(windows)]
 pub type Pkt0Server = vrouter_sim::pkt0::Pkt0Pipe;
@@ -22,7 +27,7 @@ pub type Pkt0Server = vrouter_sim::pkt0::Pkt0Pipe;
 pub struct Served {
     pub ksync: KsyncServer,
     pub ksync_endpoint: String,
-    pub tcp: Option<KsyncServer>,
+    pub tcp: Option<TcpServer>,
     pub tcp_endpoint: Option<String>,
     pub pkt0: Pkt0Server,
     pub pkt0_endpoint: String,
@@ -42,7 +47,7 @@ pub fn serve(dir: &Path, service: &KsyncService, datapath: &Arc<Mutex<Datapath>>
     let tcp = match tcp_port {
         None => None,
         Some(port) => Some(
-            KsyncServer::bind(&ListenAddr::Tcp(([127, 0, 0, 1], port).into()), service.clone())
+            TcpServer::bind(&ListenAddr::Tcp(([127, 0, 0, 1], port).into()), service.clone())
                 .map_err(|e| (format!("127.0.0.1:{port}"), e))?,
         ),
     };
@@ -64,14 +69,16 @@ pub fn serve(dir: &Path, service: &KsyncService, datapath: &Arc<Mutex<Datapath>>
 
 #[cfg(windows)]
 pub fn serve(dir: &Path, service: &KsyncService, datapath: &Arc<Mutex<Datapath>>, tcp_port: Option<u16>) -> Result<Served, ServeError> {
-    if tcp_port.is_some() {
-        return Err(("ksync over TCP".to_owned(), io::Error::new(io::ErrorKind::Unsupported, "not served on Windows")));
-    }
+    let tcp = match tcp_port {
+        None => None,
+        Some(port) => Some(TcpServer::bind(([127, 0, 0, 1], port).into(), service.clone()).map_err(|e| (format!("127.0.0.1:{port}"), e))?),
+    };
+    let tcp_endpoint = tcp.as_ref().map(|l| format!("tcp:{}", l.local_addr()));
     let ksync_endpoint = pipe_name(dir, "ksync");
     let ksync = KsyncServer::bind(&ksync_endpoint, service.clone()).map_err(|e| (ksync_endpoint.clone(), e.into()))?;
     let pkt0_endpoint = pipe_name(dir, "pkt0");
     let pkt0 = Pkt0Server::bind(&pkt0_endpoint, datapath.clone()).map_err(|e| (pkt0_endpoint.clone(), e.into()))?;
-    Ok(Served { ksync, ksync_endpoint, tcp: None, tcp_endpoint: None, pkt0, pkt0_endpoint })
+    Ok(Served { ksync, ksync_endpoint, tcp, tcp_endpoint, pkt0, pkt0_endpoint })
 }
 
 /// `\\.\pipe\<folder name>-<channel>`: a pipe name cannot hold a backslash, so the folder's own name stands for it
