@@ -122,7 +122,7 @@ check(`npm pack ${main.name}`, () => {
   for (const needed of ['package.json', 'index.js', 'index.d.ts', 'native.d.ts', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/cli.js']) {
     if (!files.includes(needed)) fail(`the tarball lacks ${needed}`)
   }
-  // Source maps ship with their sources (lib/), so that stack traces under --enable-source-maps point at real files.
+  // Source maps ship with their sources (lib/, bench/), so that stack traces under --enable-source-maps point at real files.
   for (const map of files.filter((f) => f.endsWith('.map'))) {
     const { sources } = JSON.parse(readFileSync(join(repo, map), 'utf8'))
     const missing = sources.map((s) => join(dirname(map), s).split('\\').join('/')).filter((s) => !files.includes(s))
@@ -158,6 +158,7 @@ for (const triple of targets) {
  * optional dependencies (--os/--cpu), as an install on that machine would. Returns the project folder and times.
  */
 function installProject(triple, npmFlags = []) {
+  if (!packed[main.name]) fail(`${main.name} did not pack (see above)`)
   const project = join(work, `project-${triple}`)
   mkdirSync(project)
   const platformName = `${main.name}-${triple}`
