@@ -190,8 +190,14 @@ pub fn scan_flows<B: TableBytes + ?Sized>(
         let index = p.next;
         p.next += 1;
         let base = index as usize * size;
-        // Memory, not work, is what a scan waits for: ask for the entries a few ahead.
-        table.prefetch(base + PREFETCH_AHEAD * size, layout.fields_end());
+        // Memory, not work, is what a scan waits for, so it asks ahead, for no more than it reads:
+        // the line holding fe_flags of the entry 2N ahead, and the rest of the entry N ahead if
+        // that one's flags (asked for N entries ago) say it is in use.
+        let ahead = base + PREFETCH_AHEAD * size;
+        table.prefetch(ahead + PREFETCH_AHEAD * size + flags_at, 1);
+        if ahead + size <= table.byte_len() && table.read_u8(ahead + flags_at) & FLOW_FLAG_ACTIVE as u8 != 0 {
+            table.prefetch(ahead, layout.fields_end());
+        }
         // The cheap test on the live bytes; the copy decides.
         if table.read_u8(base + flags_at) & FLOW_FLAG_ACTIVE as u8 == 0 {
             continue;
