@@ -148,6 +148,39 @@ test('a flow the agent programs is read back with its action, reverse flow and c
   t.like(e!, { index: f.fresp_index, genId: f.fresp_gen_id, action: FlowAction.FORWARD, vrf: 1, srcNh: 23, bytes: 0n, packets: 0n })
   t.deepEqual(e!.key, { family: 'inet', proto: 17, src: '10.1.1.1', dst: '10.1.1.2', sport: 5000, dport: 53, nh: 23 })
   t.like(flows.get(f.fresp_index)!, { index: f.fresp_index, genId: f.fresp_gen_id })
+
+  // IPv6: the address halves as the agent sends them (each 8 bytes read as a host-order integer).
+  const half = (b: Buffer, at: number) => b.readBigUInt64LE(at)
+  const sip = Buffer.from('20010db8000000000000000000000001', 'hex')
+  const dip = Buffer.from('20010db800000000000000000000abcd', 'hex')
+  const reply6 = await ksync.request('vr_flow_req', 0, {
+    fr_op: 0,
+    fr_index: -1,
+    fr_flags: FlowFlag.ACTIVE,
+    fr_action: FlowAction.DROP,
+    fr_family: 10,
+    fr_flow_sip_u: half(sip, 0),
+    fr_flow_sip_l: half(sip, 8),
+    fr_flow_dip_u: half(dip, 0),
+    fr_flow_dip_l: half(dip, 8),
+    fr_flow_proto: 6,
+    fr_flow_sport: 0x3930,
+    fr_flow_dport: 0xbb01,
+    fr_flow_nh_id: 23,
+    fr_src_nh_index: 23,
+    fr_flow_vrf: 1,
+    fr_rindex: -1,
+    fr_ecmp_nh_index: -1,
+    fr_mir_id: 255,
+    fr_sec_mir_id: 255,
+  })
+  const f6 = reply6.objects.find((o) => o.name === 'vr_flow_response')!.fields as { fresp_index: number }
+  const e6 = flows.lookup({ proto: 6, src: '2001:db8::1', dst: '2001:db8::abcd', sport: 12345, dport: 443, nh: 23 })
+  t.truthy(e6)
+  t.is(e6!.index, f6.fresp_index)
+  t.deepEqual(e6!.key, { family: 'inet6', proto: 6, src: '2001:db8::1', dst: '2001:db8::abcd', sport: 12345, dport: 443, nh: 23 })
+  t.like(flows.stats(), { active: 2, ipv4: 1, ipv6: 1, forward: 1, drop: 1 })
+  t.is(flows.scan({ src: '2001:db8::/32' }).count, 1)
 })
 
 test('the 2019 layout: flags, action and counters read from their older offsets', async (t) => {

@@ -210,6 +210,7 @@ impl NativeFlowTable {
     /// Finds the live entry with this key through vRouter's hash, bucket and overflow chain,
     /// copies it into row `row`, and returns its index (−1: none).
     #[napi]
+    #[allow(clippy::too_many_arguments)] // a key is six numbers and strings; an object would cost a conversion per call
     pub fn fill_lookup(&mut self, row: u32, proto: u32, src: String, dst: String, sport: u32, dport: u32, nh: u32) -> Result<i32> {
         let key = flow_key(proto, &src, &dst, sport, dport, nh)?;
         self.with(|r| r.fill_lookup(row, &key).map_err(invalid))
