@@ -218,6 +218,10 @@ test('a wrong or short table is a TableError, never a crash', async (t) => {
   // Bridge entries are 64 bytes: a flow-table size that is not a whole bridge geometry is refused too.
   await t.throwsAsync(BridgeTable.open({ path: sim.bridgeTable, size: sim.bridgeTableSize + 64 }), { instanceOf: TableError, code: 'ERR_TABLE_SIZE' })
 
+  // No file and no device: a kernel module reporting no major (0 or 65535), or nothing at all.
+  await t.throwsAsync(FlowTable.open({ deviceMajor: 0, devDir: sim.dir, size: sim.flowTableSize }), { instanceOf: TableError, code: 'ERR_TABLE_INVALID', message: /no char device/ })
+  await t.throwsAsync(FlowTable.open({ size: sim.flowTableSize }), { instanceOf: TableError, code: 'ERR_TABLE_UNSUPPORTED' })
+
   const flows = await FlowTable.open({ path: sim.flowTable, size: sim.flowTableSize })
   flows.close()
   t.throws(() => flows.stats(), { instanceOf: TableError, code: 'ERR_TABLE_CLOSED' })
