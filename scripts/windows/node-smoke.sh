@@ -73,7 +73,7 @@ fi
 stage="$REPO_ROOT/target/windows/node-smoke"
 rm -rf "$stage"
 mkdir -p "$stage"
-cp index.js "$WIN_SCRIPTS_DIR/smoke.cjs" "$stage/"
+cp index.js "$WIN_SCRIPTS_DIR/smoke.cjs" "$WIN_SCRIPTS_DIR/tables-smoke.cjs" "$stage/"
 cp -r dist "$stage/dist"
 cp "$addon" "$stage/vrouter-io.win32-x64-gnu.node"
 
@@ -85,4 +85,11 @@ log "wine node.exe smoke.cjs"
 status=$?
 tr -d '\r' <"$out"
 grep -q '^windows node smoke: ' "$out" || fail "node.exe exited with status $status without a verdict"
-exit "$status"
+# The flow table read from named sections (scripts/windows/tables-smoke.cjs).
+tables_out="$stage/tables-smoke.out"
+(cd "$stage" && timeout 120 wine "$node_exe" tables-smoke.cjs </dev/null >"$tables_out" 2>&1)
+tables_status=$?
+tr -d '\r' <"$tables_out"
+grep -q '^windows node smoke: tables' "$tables_out" || fail "node.exe exited with status $tables_status without a verdict on the tables"
+[ "$status" -ne 0 ] && exit "$status"
+exit "$tables_status"

@@ -11,6 +11,8 @@ mod columns;
 mod fast;
 mod flow_row;
 mod mapping;
+#[cfg(windows)]
+mod sections;
 
 use std::net::IpAddr;
 use std::str::FromStr;
