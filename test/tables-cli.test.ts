@@ -1,7 +1,7 @@
 // `vrouter-io flows` and `vrouter-io bridge` against a simulator with traffic: the lists, filters,
 // top-N and JSON, and reading a table file given directly.
 
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
@@ -46,4 +46,35 @@ test('flows: the list, --match, --proto, --top and --json; bridge', async (t) =>
   t.regex(bridge, /\n1 entry of 2048\n$/)
   const bj = JSON.parse(await cli('bridge', '--json', ...endpoint)) as { mac: string; label: number }[]
   t.like(bj, [{ mac: '02:00:00:00:00:09', label: 77 }])
+})
+
+test('flows --watch lists again every interval until interrupted', async (t) => {
+  await using sim = await Simulator.start({ flowEntries: 4096, flowHoldLimit: 0 })
+  await using ksync = await Ksync.connect(sim.ksync)
+  await ksync.add('vr_interface_req', { vifr_idx: 3, vifr_type: VifType.VIRTUAL, vifr_name: 'tap3', vifr_os_idx: 103, vifr_vrf: 1, vifr_nh_id: 23, vifr_flags: VifFlag.POLICY_ENABLED })
+  await sim.traffic({ flows: 10, packetsPerFlow: 1 })
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'lib', 'cli.ts'), 'flows', '--watch', '--interval', '0.1', '--json', '--endpoint', sim.ksync])
+  const lines: string[] = []
+  let buffered = ''
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const parts = buffered.split('\n')
+      buffered = parts.pop()!
+      lines.push(...parts)
+      if (lines.length >= 3) resolve()
+    })
+  })
+  // Traffic between two listings shows in the next one.
+  await sim.traffic({ flows: 15, packetsPerFlow: 1 })
+  const before = lines.length
+  await new Promise<void>((resolve) => {
+    const check = () => (lines.length > before + 2 ? resolve() : setTimeout(check, 20))
+    check()
+  })
+  child.kill('SIGINT')
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  t.is(code, 0)
+  t.is((JSON.parse(lines[0]) as unknown[]).length, 10)
+  t.is((JSON.parse(lines[lines.length - 1]) as unknown[]).length, 15)
 })
