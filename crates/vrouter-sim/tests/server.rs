@@ -102,7 +102,7 @@ fn windows_replies_are_aligned_end_with_done_and_carry_pid_zero() {
     let kinds: Vec<(bool, bool)> =
         dump.iter().map(|f| parse_reply(f).unwrap()).map(|r| (matches!(r, Reply::Done(_)), r.is_multi())).collect();
     assert_eq!(kinds, [(false, true), (false, true), (true, false)], "MULTI on both, then DONE");
-    let h = parse_reply(&dump[0]).unwrap().header().clone();
+    let h = *parse_reply(&dump[0]).unwrap().header();
     assert_eq!((h.seq, h.msg_type, h.pid), (4, 24, 0), "seq and type echoed; the driver answers pid 0");
 }
 

@@ -78,7 +78,7 @@ fn windows_replies_are_aligned_and_multi_part_ones_end_with_done() {
     assert_eq!(bulk.len(), 4, "three answers with MULTI, then DONE");
     assert!(bulk[..3].iter().all(|f| parse_reply(f).unwrap().is_multi()));
     assert!(matches!(parse_reply(&bulk[3]).unwrap(), Reply::Done(_)));
-    let h = parse_reply(&bulk[0]).unwrap().header().clone();
+    let h = *parse_reply(&bulk[0]).unwrap().header();
     assert_eq!((h.seq, h.msg_type, h.pid), (10, 1, 0), "seq and family echoed, pid 0");
     let codes: Vec<i32> = bulk[..3]
         .iter()

@@ -124,11 +124,9 @@ impl ReadingAgent {
             std::thread::Builder::new().name("measure pkt0 agent".into()).spawn(move || {
                 let mut batch = RecvBatch::new(64, 2048);
                 while !stop.load(Ordering::Relaxed) {
-                    match batch.recv(&socket) {
-                        Ok(n) => {
-                            received.fetch_add(n as u64, Ordering::Relaxed);
-                        }
-                        Err(_) => {}
+                    // Errors are the read timeout, which lets the loop look at `stop`.
+                    if let Ok(n) = batch.recv(&socket) {
+                        received.fetch_add(n as u64, Ordering::Relaxed);
                     }
                 }
             })?
