@@ -138,6 +138,10 @@ export interface TrapMeasurement {
   trapsPerSecond: number
   /** Frames the reading agent received per second of the run. */
   receivedPerSecond: number
+  /** CPU time the generating thread used (on a shared machine, less than the elapsed time). */
+  cpuMs: number
+  /** Trap frames generated per second of the generating thread's CPU time: the figure other load does not move. */
+  trapsPerCpuSecond: number
 }
 
 /** What {@link Simulator.measurePkt0Socket} measured. */

@@ -102,6 +102,16 @@ pub struct TrapMeasurement {
     pub traffic: TrafficReport,
     /// Frames the reading agent received (0 without one).
     pub received: u64,
+    /// CPU time the generating thread used: on a shared machine the wall time also counts the time others ran.
+    pub cpu: Duration,
+}
+
+/// CPU time used by the calling thread so far.
+fn thread_cpu_time() -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid timespec to fill; this clock exists on every Unix the simulator runs on.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 /// A native agent reading `agent_pkt0` as fast as it can, counting frames.
@@ -233,9 +243,11 @@ pub fn traps(
     stop: &AtomicBool,
 ) -> Result<TrapMeasurement, String> {
     let agent = agent_path.map(ReadingAgent::bind).transpose().map_err(|e| format!("bind the reading agent: {e}"))?;
+    let cpu_before = thread_cpu_time();
     let traffic = vrouter_sim::traffic::run(datapath, pkt0, spec, stop).map_err(|e| e.to_string());
+    let cpu = thread_cpu_time().saturating_sub(cpu_before);
     let received = agent.map_or(0, ReadingAgent::finish);
-    Ok(TrapMeasurement { traffic: traffic?, received })
+    Ok(TrapMeasurement { traffic: traffic?, received, cpu })
 }
 
 /// The socket's own capacity for the same frames: `count` trap-sized datagrams sent with sendmmsg in batches
@@ -355,6 +367,10 @@ pub struct NativeTrapMeasurement {
     pub traps_per_second: f64,
     /// Frames the reading agent received per second of the run.
     pub received_per_second: f64,
+    /// CPU time of the generating thread, in milliseconds.
+    pub cpu_ms: f64,
+    /// Trap frames generated per second of the generating thread's CPU time (independent of other load).
+    pub traps_per_cpu_second: f64,
 }
 
 /// The socket's capacity measured beside a trap measurement.
@@ -417,6 +433,8 @@ impl Task for MeasureTraps {
             elapsed_ms: t.elapsed.as_secs_f64() * 1e3,
             traps_per_second: t.traps_per_second(),
             received_per_second: per_second(m.received, t.elapsed),
+            cpu_ms: m.cpu.as_secs_f64() * 1e3,
+            traps_per_cpu_second: per_second(t.trapped, m.cpu),
         })
     }
 }
