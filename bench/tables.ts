@@ -18,11 +18,31 @@ import { JsColumns, JsFlowTable } from './peers/js-tables'
 const ENTRY = 256
 const LINE = 64
 
-/** Copies per second of `src` into `dst` (both touched beforehand: no page faults in the figure). */
-function memcpyRate(bytes: number): number {
+/** A copy of `bytes` bytes into a buffer (both touched beforehand: no page faults in the figure). */
+function memcpyOf(bytes: number): () => void {
   const src = Buffer.alloc(bytes, 1)
   const dst = Buffer.alloc(bytes, 2)
-  return opsPerSecond(() => dst.set(src), { rounds: 5, roundMs: 300 })
+  return () => dst.set(src)
+}
+
+/**
+ * Calls per second of each function, measured in alternation: each round times one call of each, in a rotating
+ * order, so that all of them see the same load on a shared machine (a pass takes tens of milliseconds); the median of
+ * the rounds, after two warm-up rounds.
+ */
+function paired(fns: Record<string, () => unknown>, rounds = 21): Record<string, number> {
+  const names = Object.keys(fns)
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
+  for (let r = 0; r < rounds + 2; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length]
+      const t0 = process.hrtime.bigint()
+      fns[name]()
+      const ns = Number(process.hrtime.bigint() - t0)
+      if (r >= 2) times[name].push(ns)
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, 1e9 / times[n].sort((a, b) => a - b)[times[n].length >> 1]]))
 }
 
 export const tables: Benchmark = {
@@ -44,31 +64,31 @@ export const tables: Benchmark = {
     const jsColumns = new JsColumns(flows.entries)
     const rows: Row[] = []
 
-    // Full scans: entries covered per second.
+    // Full scans: entries covered per second. The peer fills columns it allocated once; scanInto() does the same with
+    // a ScanBuffer. scan() returns fresh typed arrays each time (their first touch costs page faults): its own row.
     const touched = (flows.entries - active) * LINE + active * ENTRY
-    // The peer fills columns it allocated once; scanInto() does the same with a ScanBuffer. scan() returns fresh
-    // typed arrays each time (their first touch costs page faults), shown on its own row.
     const buffer = flows.scanBuffer()
-    const scanInto = opsPerSecond(() => flows.scanInto(buffer).count, { rounds: 5, roundMs: 400 }) * flows.entries
-    const jsScan = opsPerSecond(() => js.scan(jsColumns), { rounds: 5, roundMs: 400 }) * flows.entries
-    const scanLimit = memcpyRate(touched) * flows.entries
-    rows.push({ case: 'scan: every active flow as columns, scanInto (full table)', unit: 'entries/s', ours: scanInto, peers: { 'peers.js': jsScan }, limit: scanLimit })
-    const scan = opsPerSecond(() => flows.scan().count, { rounds: 5, roundMs: 400 }) * flows.entries
-    rows.push({ case: 'scan: every active flow as new columns, scan() (full table)', unit: 'entries/s', ours: scan, peers: { 'peers.js': jsScan }, limit: scanLimit })
-    const filtered = opsPerSecond(() => flows.scanInto(buffer, { dport: 80 }).count, { rounds: 5, roundMs: 400 }) * flows.entries
-    rows.push({ case: 'scan: active flows with dport 80 (full table)', unit: 'entries/s', ours: filtered, peers: {}, limit: scanLimit })
-
-    // active(): entries into JavaScript.
     let sink = 0
-    const activeRate =
-      opsPerSecond(
-        () => {
-          for (const e of flows.active()) sink += e.index
-        },
-        { rounds: 5, roundMs: 400 },
-      ) * active
-    const jsActive = opsPerSecond(() => js.active((e) => (sink += e.index)), { rounds: 5, roundMs: 400 }) * active
-    rows.push({ case: 'active(): entries delivered to JS', unit: 'entries/s', ours: activeRate, peers: { 'peers.js': jsActive } })
+    const s = paired({
+      scanInto: () => flows.scanInto(buffer).count,
+      scan: () => flows.scan().count,
+      filtered: () => flows.scanInto(buffer, { dport: 80 }).count,
+      js: () => js.scan(jsColumns),
+      limit: memcpyOf(touched),
+    })
+    const perEntry = (rate: number) => rate * flows.entries
+    rows.push({ case: 'scan: every active flow as columns, scanInto (full table)', unit: 'entries/s', ours: perEntry(s.scanInto), peers: { 'peers.js': perEntry(s.js) }, limit: perEntry(s.limit) })
+    rows.push({ case: 'scan: every active flow as new columns, scan() (full table)', unit: 'entries/s', ours: perEntry(s.scan), peers: { 'peers.js': perEntry(s.js) }, limit: perEntry(s.limit) })
+    rows.push({ case: 'scan: active flows with dport 80 (full table)', unit: 'entries/s', ours: perEntry(s.filtered), peers: {}, limit: perEntry(s.limit) })
+
+    // active(): entries into JavaScript, one entry object each.
+    const a = paired({
+      ours: () => {
+        for (const e of flows.active()) sink += e.index
+      },
+      js: () => js.active((e) => (sink += e.index)),
+    })
+    rows.push({ case: 'active(): entries delivered to JS', unit: 'entries/s', ours: a.ours * active, peers: { 'peers.js': a.js * active } })
 
     // Lookups of keys known to be there, in a random order.
     const all = flows.scan()
@@ -88,10 +108,9 @@ export const tables: Benchmark = {
 
     // Snapshots: bytes per second.
     const into = Buffer.alloc(flows.byteLength, 3)
-    const snap = opsPerSecond(() => flows.snapshotInto(into), { rounds: 5, roundMs: 400 }) * flows.byteLength
-    const jsRead = opsPerSecond(() => js.read(), { rounds: 5, roundMs: 400 }) * flows.byteLength
-    const copyLimit = memcpyRate(flows.byteLength) * flows.byteLength
-    rows.push({ case: 'snapshot: whole table into a Buffer', unit: 'bytes/s', ours: snap, peers: { 'peers.js': jsRead }, limit: copyLimit })
+    const c = paired({ ours: () => flows.snapshotInto(into), js: () => js.read(), limit: memcpyOf(flows.byteLength) })
+    const bytes = (rate: number) => rate * flows.byteLength
+    rows.push({ case: 'snapshot: whole table into a Buffer', unit: 'bytes/s', ours: bytes(c.ours), peers: { 'peers.js': bytes(c.js) }, limit: bytes(c.limit) })
 
     js.close()
     if (sink === -1) console.log(sink)
