@@ -105,6 +105,7 @@ const valueExports: { [K in keyof typeof vr]: unknown } = {
   FlowTable: vr.FlowTable.open satisfies (from: Ksync | TableSource, options?: FlowTableOptions) => Promise<vr.FlowTable>,
   BridgeTable: vr.BridgeTable.open satisfies (from: Ksync | TableSource) => Promise<vr.BridgeTable>,
   TableError: vr.TableError.prototype.code satisfies string,
+  ScanBuffer: vr.ScanBuffer.prototype.capacity satisfies number,
   // generated from the schema: enums and the message tables
   SandeshOp: SandeshOp.ADD satisfies SandeshOp,
   FlowOp: vr.FlowOp satisfies Record<string, vr.FlowOp>,
@@ -222,6 +223,8 @@ async function readTables(ksync: Ksync, file: string, size: number): Promise<voi
   const fullKey: FlowKey | undefined = found?.key
   const filter: FlowFilter = { proto: 6, minPackets: 1n, limit: 100 }
   const columns: FlowColumns = flows.scan(filter)
+  const reused: vr.ScanBuffer = flows.scanBuffer()
+  const again: FlowColumns = flows.scanInto(reused, filter)
   for (let row = 0; row < columns.count; row++) console.log(flows.entryOf(columns, row).packets satisfies bigint)
   for (const entry of flows.active()) console.log(entry.actionName, entry.flagNames)
   const stats: FlowTableStats = flows.stats()
@@ -231,7 +234,7 @@ async function readTables(ksync: Ksync, file: string, size: number): Promise<voi
   } catch (e) {
     if (e instanceof vr.TableError) console.log(e.code)
   }
-  console.log(fullKey?.family, stats.active, mac?.nhId, flows.snapshot().length, flows.layout satisfies '2024' | '2019')
+  console.log(again.count, fullKey?.family, stats.active, mac?.nhId, flows.snapshot().length, flows.layout satisfies '2024' | '2019')
 }
 
 export { agent, answerTraps, readTables }
