@@ -20,8 +20,8 @@ use std::str::FromStr;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use vrouter_proto::tables::{
-    flow_copy_is_active, lookup_bridge, lookup_flow, racy_copy, read_bridge_entry, read_flow_entry_retrying, scan_bridge,
-    scan_flows, BridgeFilter, BridgeKey, FlowFilter, FlowKey, FlowLayout, Prefix, FLOW_KEY_LEN_INET,
+    flow_copy_is_active, lookup_bridge, lookup_flow, racy_copy, read_bridge_entry, scan_bridge,
+    scan_flows, BridgeFilter, BridgeKey, FlowEntryCopy, FlowFilter, FlowKey, FlowLayout, Prefix, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_REGION, read_retrying_into,
 };
 
 use crate::columns::{pin_u8, Column};
@@ -143,7 +143,7 @@ impl NativeFlowTable {
             }
         };
         match mapping::open(&source, TableKindArg::Flow) {
-            Ok(table) => Either::A(NativeFlowTable { id: Some(fast::register(FlowReader { table, layout, arena: None, scan_arena: None })) }),
+            Ok(table) => Either::A(NativeFlowTable { id: Some(fast::register(FlowReader { table, layout, arena: None, scan_arena: None, copy: FlowEntryCopy::new(layout) })) }),
             Err(f) => Either::B(f),
         }
     }
@@ -318,6 +318,8 @@ pub struct FlowReader {
     arena: Option<Arena>,
     /// Where `fillScan` writes.
     scan_arena: Option<Arena>,
+    /// The copy single reads (`get`, `lookup`) go through, reused.
+    copy: FlowEntryCopy,
 }
 
 impl FlowReader {
@@ -345,33 +347,38 @@ impl FlowReader {
     /// See `NativeFlowTable::fill_get`.
     pub fn fill_get(&mut self, row: u32, index: u32) -> std::result::Result<bool, String> {
         let entries = self.table.geometry.total_entries();
-        let copy = match read_flow_entry_retrying(self.table.bytes(), self.layout, index) {
-            Ok(Some(c)) => c,
-            Ok(None) => return Ok(false),
+        match read_retrying_into(self.table.bytes(), self.layout, index, &mut self.copy) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
             Err(_) => return Err(format!("index {index} is past the table's {entries} entries")),
-        };
-        if !flow_copy_is_active(&copy) {
+        }
+        if !flow_copy_is_active(&self.copy) {
             return Ok(false);
         }
-        let arena = self.arena(row, 1)?;
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, 1)?;
         let (out, offsets) = arena.parts();
-        FlowRow::of(&FlowSource::new(&copy)).write(out, offsets, row as usize);
+        FlowRow::of(&FlowSource::new(&self.copy)).write(out, offsets, row as usize);
         Ok(true)
     }
 
     /// See `NativeFlowTable::fill_lookup`.
     pub fn fill_lookup(&mut self, row: u32, key: &FlowKey) -> std::result::Result<i32, String> {
         self.arena(row, 1)?;
-        let (table, layout) = (&self.table, self.layout);
+        let (table, layout, copy) = (&self.table, self.layout, &mut self.copy);
         let bytes = table.bytes();
+        let len = key.key_len() as usize;
         // A key moved or replaced between the walk and the copy is looked up again.
         for _ in 0..4 {
             let Some(index) = lookup_flow(bytes, &table.geometry, layout, key) else { return Ok(-1) };
-            let Ok(Some(copy)) = read_flow_entry_retrying(bytes, layout, index) else { continue };
-            if flow_copy_is_active(&copy) && copy.view().key().as_ref() == Some(key) {
+            if !matches!(read_retrying_into(bytes, layout, index, copy), Ok(true)) {
+                continue;
+            }
+            let stored = &copy.bytes()[FE_KEY..FE_KEY + FLOW_KEY_REGION];
+            if flow_copy_is_active(copy) && stored[44] == key.key_len() && stored[..len] == *key.key_bytes() {
                 let arena = self.arena.as_mut().ok_or("no arena attached")?;
                 let (out, offsets) = arena.parts();
-                FlowRow::of(&FlowSource::new(&copy)).write(out, offsets, row as usize);
+                FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row as usize);
                 return Ok(index as i32);
             }
         }

@@ -151,8 +151,9 @@ pub fn read_flow_entry_retrying<B: TableBytes + ?Sized>(
     Ok(read_retrying_into(table, layout, index, &mut copy)?.then_some(copy))
 }
 
-/// [`read_flow_entry_retrying`] into `copy`: `Ok(false)` when the entry kept changing.
-fn read_retrying_into<B: TableBytes + ?Sized>(
+/// [`read_flow_entry_retrying`] into `copy` (reused: nothing is moved or allocated): `Ok(false)`
+/// when the entry kept changing.
+pub fn read_retrying_into<B: TableBytes + ?Sized>(
     table: &B,
     layout: FlowLayout,
     index: u32,
