@@ -6,7 +6,8 @@
 //      overlapped client meets an independent implementation), answered as the Windows driver frames replies; and
 //      over a pipe nobody serves (ERR_ENDPOINT_NOT_FOUND);
 //   3. the embedded Simulator on its named pipes (and TCP): ksync through the Ksync client (a vif, a GET of vrouter_ops), a
-//      trap injected on that vif read by node:net from the pkt0 pipe, a frame written back counted as re-injected.
+//      trap injected on that vif read by node:net from the pkt0 pipe, a frame written back counted as re-injected;
+//      then the same through the Pkt0 class (for await over overlapped reads, sendSwitch, a second opener refused).
 // Prints one line, "windows node smoke: <node.exe> <version>: PASS (…)" or "… FAIL (<reason>)", and exits 1 on failure.
 
 const assert = require('node:assert/strict')
@@ -15,7 +16,7 @@ const net = require('node:net')
 /** The facade, loaded in main() so that a native module that fails to load is reported like any failure. */
 let vr
 
-const SUMMARY = 'encode/decode, named-pipe exchange, Ksync over the pipe, the Simulator on named pipes'
+const SUMMARY = 'encode/decode, named-pipe exchange, Ksync over the pipe, the Simulator on named pipes, Pkt0 on its pipe'
 
 function encodeDecode() {
   const fields = {
@@ -183,9 +184,48 @@ async function simulator() {
     } finally {
       agent.destroy()
     }
+    await pkt0Channel(sim)
   } finally {
     await sim.close()
   }
+}
+
+/** The Pkt0 class on the simulator's pkt0 pipe: a trap through for await (overlapped reads), a SWITCH sent back. */
+async function pkt0Channel(sim) {
+  // The pipe takes one agent at a time: the previous one may still be letting go.
+  let pkt0
+  for (let i = 0; !pkt0; i++) {
+    try {
+      pkt0 = await vr.Pkt0.open(sim.pkt0)
+    } catch (e) {
+      if (e.code !== 'ERR_ENDPOINT_BUSY' || i > 500) throw e
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+  const arp = Buffer.alloc(60)
+  arp.fill(0xff, 0, 6)
+  arp.writeUInt16BE(0x0806, 12)
+  const before = sim.stats().reinjected
+  for (let dropped = sim.stats().trapsDroppedAbsent; ; ) {
+    sim.inject(arp, { vif: 3 })
+    const now = sim.stats().trapsDroppedAbsent
+    if (now === dropped) break
+    dropped = now
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  for await (const p of pkt0) {
+    assert.equal(p.header.cmd, vr.AgentCmd.TRAP_ARP)
+    assert.equal(p.header.ifindex, 3)
+    assert.deepEqual(p.frame, arp)
+    const back = await vr.Pkt0.open(sim.pkt0).catch((e) => e)
+    assert.equal(back.code, 'ERR_ENDPOINT_BUSY', 'one opener at a time')
+    pkt0.sendSwitch(arp, 3, 2)
+    pkt0.flush()
+    break
+  }
+  for (let i = 0; i < 500 && sim.stats().reinjected === before; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(sim.stats().reinjected, before + 1, 'the SWITCH from Pkt0 was re-injected')
+  assert.equal(pkt0.stats().delivered, 1)
 }
 
 async function main() {

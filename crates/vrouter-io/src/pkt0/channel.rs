@@ -288,12 +288,12 @@ fn read_loop(shared: &Shared, mut reader: Box<dyn FrameReader>) {
     let mut batch = FrameBatch::with_capacity(64 << 10, 256);
     let mut raw = FrameBatch::with_capacity(0, 0);
     while !shared.stopping.load(Ordering::SeqCst) {
-        if !wait_for_room(shared) {
+        let Some(room) = wait_for_room(shared) else {
             break;
-        }
+        };
         // The reader waits for frames itself and returns 0 when interrupted (or on a timeout).
         let (mut short, mut oversize, mut unknown, mut bytes) = (0u64, 0u64, 0u64, 0u64);
-        let read = reader.read(&mut |frame, truncated| {
+        let read = reader.read(room, &mut |frame, truncated| {
             bytes += frame.len() as u64;
             // Looked at per frame: the read may have waited long, and a capture started meanwhile.
             if !frame.is_empty() && shared.capturing.load(Ordering::Relaxed) {
@@ -353,17 +353,25 @@ fn read_loop(shared: &Shared, mut reader: Box<dyn FrameReader>) {
     (shared.wake)();
 }
 
-/// Under the `Pause` policy, waits until the queue has room (or the channel stops); returns
-/// whether to go on.
-fn wait_for_room(shared: &Shared) -> bool {
+/// How many frames the next read may take: under the `Pause` policy, waits until the queue has
+/// room and returns how many frames fit (frames beyond stay in the socket; only a transport that
+/// hands over whole blocks may overflow, and the overflow is dropped and counted); otherwise
+/// any number. `None` once the channel stops.
+fn wait_for_room(shared: &Shared) -> Option<usize> {
     let mut p = lock(&shared.pending);
-    while p.queue.policy() == DropPolicy::Pause && !p.queue.has_room(0) {
+    if p.queue.policy() != DropPolicy::Pause {
+        return (!shared.stopping.load(Ordering::SeqCst)).then_some(usize::MAX);
+    }
+    loop {
         if shared.stopping.load(Ordering::SeqCst) {
-            return false;
+            return None;
+        }
+        let room = p.queue.room_packets();
+        if room > 0 && p.queue.has_room(0) {
+            return Some(room);
         }
         p = shared.room.wait(p).unwrap_or_else(|e| e.into_inner());
     }
-    !shared.stopping.load(Ordering::SeqCst)
 }
 
 fn fail(shared: &Shared, message: String) {

@@ -14,10 +14,11 @@ pub(crate) enum SendStop {
 
 /// The receiving half of a transport.
 pub(crate) trait FrameReader: Send {
-    /// Waits for frames, then reads what is there, calling `frame(bytes, truncated)` for each
-    /// (a truncated frame may come as an empty slice); returns how many were read, 0 when
+    /// Waits for frames, then reads what is there — at most `max` where the transport can leave
+    /// the rest waiting (a ring hands over whole blocks) — calling `frame(bytes, truncated)` for
+    /// each (a truncated frame may come as an empty slice); returns how many were read, 0 when
     /// interrupted or when nothing came in time.
-    fn read(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize>;
+    fn read(&mut self, max: usize, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize>;
 }
 
 /// The sending half of a transport.

@@ -37,7 +37,7 @@ impl MessageReader {
 }
 
 impl FrameReader for MessageReader {
-    fn read(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
+    fn read(&mut self, _max: usize, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
         if self.canceller.is_cancelled() {
             return Ok(0);
         }
@@ -125,9 +125,9 @@ mod tests {
         let mut r = MessageReader::new(Box::new(Script(vec![None, Some(vec![1, 2, 3])], Canceller::new())));
         let mut seen = Vec::new();
         let mut take = |f: &[u8], t: bool| seen.push((f.to_vec(), t));
-        assert_eq!(r.read(&mut take).unwrap(), 1);
-        assert_eq!(r.read(&mut take).unwrap(), 1);
-        assert_eq!(r.read(&mut take).unwrap(), 0);
+        assert_eq!(r.read(1, &mut take).unwrap(), 1);
+        assert_eq!(r.read(1, &mut take).unwrap(), 1);
+        assert_eq!(r.read(1, &mut take).unwrap(), 0);
         assert_eq!(seen, [(vec![1, 2, 3], false), (vec![], true)]);
     }
 }

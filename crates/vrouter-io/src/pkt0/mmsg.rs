@@ -36,9 +36,11 @@ impl RecvScratch {
         RecvScratch { area, slot, iovecs, msgs }
     }
 
-    /// Reads what is queued on `fd` without waiting (up to the slots); calls `frame(bytes,
-    /// truncated)` for each datagram and returns how many were read (0 when none was there).
-    pub(crate) fn recv(&mut self, fd: RawFd, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
+    /// Reads what is queued on `fd` without waiting (up to the slots and `max`); calls
+    /// `frame(bytes, truncated)` for each datagram and returns how many were read (0 when none
+    /// was there).
+    pub(crate) fn recv(&mut self, fd: RawFd, max: usize, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
+        let vlen = self.msgs.len().min(max.max(1));
         debug_assert_eq!(self.iovecs.len(), self.msgs.len());
         for m in &mut self.msgs {
             m.msg_len = 0;
@@ -47,7 +49,7 @@ impl RecvScratch {
         let n = loop {
             // SAFETY: every header points at one iovec into `area`, all alive for the call.
             let n = unsafe {
-                libc::recvmmsg(fd, self.msgs.as_mut_ptr(), self.msgs.len() as libc::c_uint, libc::MSG_DONTWAIT, std::ptr::null_mut())
+                libc::recvmmsg(fd, self.msgs.as_mut_ptr(), vlen as libc::c_uint, libc::MSG_DONTWAIT, std::ptr::null_mut())
             };
             if n >= 0 {
                 break n as usize;

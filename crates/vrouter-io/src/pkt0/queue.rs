@@ -90,6 +90,11 @@ impl BoundedQueue {
         self.stats.queued < self.limits.max_packets as u64 && self.stats.queued_bytes + bytes as u64 <= self.limits.max_bytes as u64
     }
 
+    /// Frames that fit before the packet bound is reached.
+    pub fn room_packets(&self) -> usize {
+        self.limits.max_packets.saturating_sub(self.stats.queued as usize)
+    }
+
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
         self.stats.queued == 0

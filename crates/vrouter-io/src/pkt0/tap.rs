@@ -120,7 +120,7 @@ impl Drop for RingReader {
 }
 
 impl FrameReader for RingReader {
-    fn read(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
+    fn read(&mut self, _max: usize, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
         let n = self.read_blocks(frame);
         if n > 0 {
             return Ok(n);

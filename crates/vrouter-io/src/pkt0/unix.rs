@@ -109,17 +109,17 @@ pub(crate) struct UnixReader {
 }
 
 impl FrameReader for UnixReader {
-    fn read(&mut self, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
+    fn read(&mut self, max: usize, frame: &mut dyn FnMut(&[u8], bool)) -> io::Result<usize> {
         // Read first and wait only when nothing was there: under load the socket is rarely
         // empty, and the wait would cost a system call per batch.
         let fd = self.socket.as_raw_fd();
-        let n = self.scratch.recv(fd, frame)?;
+        let n = self.scratch.recv(fd, max, frame)?;
         if n > 0 {
             return Ok(n);
         }
         match wait_readable(fd, &self.waker, -1)? {
             Ready::Woken => Ok(0),
-            Ready::Readable | Ready::Timeout => self.scratch.recv(fd, frame),
+            Ready::Readable | Ready::Timeout => self.scratch.recv(fd, max, frame),
         }
     }
 }
@@ -128,7 +128,12 @@ impl FrameReader for UnixReader {
 fn bind_replacing(path: &Path) -> io::Result<UnixDatagram> {
     match UnixDatagram::bind(path) {
         Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
-            let alive = UnixDatagram::unbound().and_then(|s| s.connect(path)).is_ok();
+            // Refused: nobody is bound there. EPERM: a socket is bound there and connected to
+            // another peer, so it is alive too.
+            let alive = match UnixDatagram::unbound().and_then(|s| s.connect(path)) {
+                Ok(()) => true,
+                Err(e) => e.raw_os_error() == Some(libc::EPERM),
+            };
             if alive {
                 return Err(io::Error::new(io::ErrorKind::AddrInUse, format!("{} is in use by another agent", path.display())));
             }

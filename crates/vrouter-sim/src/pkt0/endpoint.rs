@@ -220,7 +220,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 fn bind_replacing(path: &Path) -> io::Result<UnixDatagram> {
     match UnixDatagram::bind(path) {
         Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
-            let alive = UnixDatagram::unbound().and_then(|s| s.connect(path)).is_ok();
+            // Refused: nobody is bound there. EPERM: a socket is bound there and connected to
+            // another peer, so it is alive too.
+            let alive = match UnixDatagram::unbound().and_then(|s| s.connect(path)) {
+                Ok(()) => true,
+                Err(e) => e.raw_os_error() == Some(libc::EPERM),
+            };
             if alive {
                 return Err(e);
             }
