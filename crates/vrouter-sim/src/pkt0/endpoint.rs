@@ -260,9 +260,9 @@ fn receive_loop(shared: &Shared, socket: &UnixDatagram) {
             Ok(0) if shared.stopping.load(Ordering::SeqCst) => return,
             Ok(n) => receive(shared, &buf[..n]),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                // Idle: let go of an agent that has gone, so that the next one can connect.
+                // Idle: let go of an agent that has gone, and take up with a new one.
                 if let Port::Unix { socket, sender, .. } = &shared.port {
-                    lock(sender).release_if_gone(socket);
+                    lock(sender).follow_agent(socket);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

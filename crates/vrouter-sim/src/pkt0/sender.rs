@@ -50,7 +50,16 @@ impl Sender {
     /// Disconnects when the agent's socket file is gone or is another file (the agent closed
     /// or restarted). A datagram socket stays tied to a dead peer until it next sends, and
     /// while it is, the kernel refuses a new agent's connect (EPERM); this frees it.
-    pub(crate) fn release_if_gone(&mut self, socket: &UnixDatagram) {
+    ///
+    /// Then connects to the agent's socket if one is bound: as vRouter, which connects when it
+    /// creates its socket, so that the agent's frames are not held to the kernel's small queue
+    /// of datagrams for sockets that are not each other's peer (`net.unix.max_dgram_qlen`).
+    pub(crate) fn follow_agent(&mut self, socket: &UnixDatagram) {
+        self.release_if_gone(socket);
+        self.connect(socket);
+    }
+
+    fn release_if_gone(&mut self, socket: &UnixDatagram) {
         if !self.connected || file_id(&self.agent_path) == self.peer_file {
             return;
         }
