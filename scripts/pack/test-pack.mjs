@@ -270,6 +270,13 @@ if (targets.includes(hostTriple) && packed[`${main.name}-${hostTriple}`]) {
       check(`CommonJS smoke, Node ${version}`, () => smoke(node, ['smoke.cjs'], p.project, env, 'smoke.cjs').pass)
       check(`ESM smoke, Node ${version}`, () => smoke(node, ['smoke.mjs'], p.project, env, 'smoke.mjs').pass)
     }
+    if (process.platform !== 'win32') {
+      check('the vrouter-io command from the tarball (node_modules/.bin)', () => {
+        const version = run(join(p.project, 'node_modules/.bin/vrouter-io'), ['--version'], { cwd: p.project, env: p.env }).trim()
+        if (version !== main.version) fail(`vrouter-io --version printed ${JSON.stringify(version)}, expected ${main.version}`)
+        return `vrouter-io --version: ${version}`
+      })
+    }
     check('loader errors name the package and the reason', () => {
       const future = futureGlibcModule()
       return run(process.execPath, ['loader-errors.cjs', hostTriple, ...(future ? [future] : [])], { cwd: p.project, env: p.env }).trim().split('\n').pop()
