@@ -39,7 +39,7 @@ export interface AgentHeader {
 /** A header to send: `ifindex`, `vrf` and `cmd` (SWITCH when absent); parameters default to 0. */
 export type AgentHeaderInput = Pick<AgentHeader, 'ifindex' | 'vrf'> & Partial<AgentHeader>
 
-/** One frame off pkt0. `frame` and `raw` are views of the batch's buffer (copy them to keep them past the batch). */
+/** One frame off pkt0. `frame` and `raw` are views of its batch's buffer (each batch has its own, never reused: views stay valid). */
 export interface Pkt0Packet {
   readonly header: AgentHeader
   /** The packet, from its Ethernet header on. */
