@@ -33,10 +33,14 @@ function ownVersion() {
   }
 }
 
-/** glibc's version on Linux (e.g. '2.36'), or undefined under another libc (musl). */
+let glibc
+/** glibc's version on Linux (e.g. '2.36'), or undefined under another libc (musl). Asked once: a report costs ms. */
 function glibcVersion() {
-  const report = process.report && typeof process.report.getReport === 'function' ? process.report.getReport() : undefined
-  return report && report.header ? report.header.glibcVersionRuntime : undefined
+  if (glibc === undefined) {
+    const report = process.report && typeof process.report.getReport === 'function' ? process.report.getReport() : undefined
+    glibc = (report && report.header && report.header.glibcVersionRuntime) || null
+  }
+  return glibc || undefined
 }
 
 /** This process's platform key: 'linux-x64-gnu', 'linux-x64-musl', 'win32-x64', 'darwin-arm64', … */
