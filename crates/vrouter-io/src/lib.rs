@@ -16,8 +16,6 @@ mod error;
 pub mod ksync;
 /// pkt0, the packet channel: batched reads into a bounded queue, batched sends, pcap capture.
 pub mod pkt0;
-/// pkt0, the packet channel: batched reads into a bounded queue, batched sends, pcap capture.
-pub mod pkt0;
 #[cfg(unix)]
 pub mod mmap;
 mod table;
