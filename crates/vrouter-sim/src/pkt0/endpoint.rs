@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::inbound::{classify, Inbound, ReinjectLog, Reinjected};
+use vrouter_proto::agent_header::AgentHeader;
 use super::sender::Sender;
 #[cfg(target_os = "linux")]
 use super::tap::TapPort;
@@ -252,13 +253,15 @@ fn set_send_buffer(socket: &UnixDatagram, bytes: usize) {
 }
 
 fn receive_loop(shared: &Shared, socket: &UnixDatagram) {
-    // Larger than anything valid, so that an oversize datagram is seen as such, not cut.
-    let mut buf = vec![0u8; 64 * 1024];
+    #[cfg(target_os = "linux")]
+    let mut batch = super::recv_batch::BatchReceiver::new();
+    #[cfg(not(target_os = "linux"))]
+    let mut batch = single::Receiver::new();
     while !shared.stopping.load(Ordering::SeqCst) {
-        match socket.recv(&mut buf) {
-            // 0 bytes: the shutdown of `close` (an empty datagram is invalid either way).
-            Ok(0) if shared.stopping.load(Ordering::SeqCst) => return,
-            Ok(n) => receive(shared, &buf[..n]),
+        match batch.recv(socket) {
+            // The shutdown of `close` (an empty datagram is invalid either way).
+            Ok(_) if shared.stopping.load(Ordering::SeqCst) => return,
+            Ok(_) => receive_all(shared, batch.frames()),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 // Idle: let go of an agent that has gone, and take up with a new one.
                 if let Port::Unix { socket, sender, .. } = &shared.port {
@@ -278,31 +281,79 @@ fn tap_receive_loop(shared: &Shared) {
     let mut buf = vec![0u8; 64 * 1024];
     while !shared.stopping.load(Ordering::SeqCst) {
         match tap.recv(&mut buf) {
-            Ok(Some(n)) => receive(shared, &buf[..n.min(buf.len())]),
+            Ok(Some(n)) => receive_all(shared, std::iter::once(&buf[..n.min(buf.len())])),
             Ok(None) => {}
             Err(_) => std::thread::sleep(RECV_POLL),
         }
     }
 }
 
-fn receive(shared: &Shared, datagram: &[u8]) {
+/// Accounts a batch of frames from the agent: one lock of the log and of the datapath.
+fn receive_all<'a>(shared: &Shared, frames: impl Iterator<Item = &'a [u8]>) {
     let c = &shared.counters;
-    Pkt0Counters::add(&c.received, 1);
-    let (header, packet, switch) = match classify(datagram) {
-        Inbound::Switch { header, packet } => (header, packet, true),
-        Inbound::Route { header, packet } => (header, packet, false),
-        Inbound::TooShort => return Pkt0Counters::add(&c.invalid_short, 1),
-        Inbound::Oversize => return Pkt0Counters::add(&c.invalid_oversize, 1),
-        Inbound::UnknownCommand(_) => return Pkt0Counters::add(&c.invalid_command, 1),
-    };
-    Pkt0Counters::add(&c.reinjected, 1);
-    lock(&shared.log).record(header, packet);
-    let len = packet.len() as u64;
-    let mut dp = lock(&shared.datapath);
-    if let Some(agent) = dp.agent_vif().map(|v| v.idx()) {
-        dp.count_rx(agent, len);
+    let (mut received, mut short, mut oversize, mut command) = (0u64, 0u64, 0u64, 0u64);
+    let mut valid: Vec<(AgentHeader, &[u8], bool)> = Vec::new();
+    for datagram in frames {
+        received += 1;
+        match classify(datagram) {
+            Inbound::Switch { header, packet } => valid.push((header, packet, true)),
+            Inbound::Route { header, packet } => valid.push((header, packet, false)),
+            Inbound::TooShort => short += 1,
+            Inbound::Oversize => oversize += 1,
+            Inbound::UnknownCommand(_) => command += 1,
+        }
     }
-    if switch && !dp.count_tx(u32::from(header.ifindex), len) {
-        dp.count_drop(None, DropReason::InvalidIf);
+    for (counter, n) in [(&c.received, received), (&c.invalid_short, short), (&c.invalid_oversize, oversize), (&c.invalid_command, command)] {
+        if n > 0 {
+            Pkt0Counters::add(counter, n);
+        }
+    }
+    if valid.is_empty() {
+        return;
+    }
+    Pkt0Counters::add(&c.reinjected, valid.len() as u64);
+    {
+        let mut log = lock(&shared.log);
+        valid.iter().for_each(|(h, p, _)| log.record(*h, p));
+    }
+    let mut dp = lock(&shared.datapath);
+    let agent = dp.agent_vif().map(|v| v.idx());
+    for (header, packet, switch) in valid {
+        let len = packet.len() as u64;
+        if let Some(agent) = agent {
+            dp.count_rx(agent, len);
+        }
+        if switch && !dp.count_tx(u32::from(header.ifindex), len) {
+            dp.count_drop(None, DropReason::InvalidIf);
+        }
     }
 }
+
+/// One datagram per call where `recvmmsg` does not exist.
+#[cfg(not(target_os = "linux"))]
+mod single {
+    use std::io;
+    use std::os::unix::net::UnixDatagram;
+
+    pub(super) struct Receiver {
+        buf: Vec<u8>,
+        len: usize,
+    }
+
+    impl Receiver {
+        pub(super) fn new() -> Self {
+            // Larger than anything valid, so that an oversize datagram is seen as such, not cut.
+            Receiver { buf: vec![0u8; 64 * 1024], len: 0 }
+        }
+
+        pub(super) fn recv(&mut self, socket: &UnixDatagram) -> io::Result<usize> {
+            self.len = socket.recv(&mut self.buf)?;
+            Ok(1)
+        }
+
+        pub(super) fn frames(&self) -> impl Iterator<Item = &[u8]> + '_ {
+            std::iter::once(&self.buf[..self.len])
+        }
+    }
+}
+

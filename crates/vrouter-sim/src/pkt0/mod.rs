@@ -13,6 +13,8 @@ mod trap;
 mod endpoint;
 #[cfg(unix)]
 mod flood;
+#[cfg(target_os = "linux")]
+mod recv_batch;
 #[cfg(unix)]
 mod sender;
 #[cfg(target_os = "linux")]
