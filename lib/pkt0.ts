@@ -297,6 +297,10 @@ export class Pkt0 implements AsyncIterable<Pkt0Packet>, AsyncDisposable {
     const { signal } = options
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
     const p = new Pkt0(endpoint, options.batchPackets ?? DEFAULT_BATCH)
+    // The native channel exists on Linux and Windows (the platforms vRouter runs on).
+    if (typeof native.openPkt0 !== 'function') {
+      throw new TransportError(`cannot open pkt0 at ${endpoint}: pkt0 is not available on ${process.platform}`, { code: 'ERR_ENDPOINT_INVALID', endpoint })
+    }
     const opened = native.openPkt0(
       endpoint,
       { maxPackets: options.maxQueuePackets, maxBytes: options.maxQueueBytes, policy: options.dropPolicy },

@@ -8,7 +8,10 @@
 //! - [`PcapWriter`] records both directions as classic pcap.
 
 mod batch;
+// The channel exists where a transport for it does (Linux: sockets and taps; Windows: pipes).
+#[cfg(any(target_os = "linux", windows))]
 mod channel;
+#[cfg(any(target_os = "linux", windows, test))]
 mod link;
 #[cfg(any(windows, test))]
 mod message;
@@ -25,6 +28,7 @@ mod unix;
 mod wait;
 
 pub use batch::FrameBatch;
+#[cfg(any(target_os = "linux", windows))]
 pub use channel::{ChannelOptions, ChannelStats, Pkt0Channel};
 pub use pcap::PcapWriter;
 pub use queue::{BoundedQueue, DropPolicy, QueueLimits, QueueStats};

@@ -4,6 +4,7 @@
 //! socket's buffer.
 
 use std::io;
+#[cfg(target_os = "linux")]
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,8 +15,10 @@ use vrouter_proto::messages::AgentCmd;
 use super::TrapBatch;
 
 /// Frames per `sendmmsg`.
+#[cfg(target_os = "linux")]
 const BURST: usize = 256;
 /// How long to wait for room before looking at `stop` again.
+#[cfg(target_os = "linux")]
 const POLL_MS: i32 = 100;
 
 /// A FLOW_MISS trap of a `inner_len`-byte packet (an IPv4 TCP frame's first bytes, padded).
@@ -37,6 +40,23 @@ pub fn flood_frame(pkt0_mac: [u8; 6], inner_len: usize, seq: u32) -> Vec<u8> {
 
 /// Sends `frame` `count` times on the connected `socket`, waiting for room; returns how many
 /// went (fewer when `stop` is set or the agent goes away).
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn flood(socket: &UnixDatagram, frame: &[u8], count: u64, stop: &AtomicBool) -> io::Result<u64> {
+    // One datagram per call where there is no sendmmsg; the socket blocks, so sends wait for room.
+    let mut sent = 0u64;
+    while sent < count && !stop.load(Ordering::Relaxed) {
+        match socket.send(frame) {
+            Ok(_) => sent += 1,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return if sent > 0 { Ok(sent) } else { Err(e) },
+        }
+    }
+    Ok(sent)
+}
+
+/// Sends `frame` `count` times on the connected `socket`, waiting for room; returns how many
+/// went (fewer when `stop` is set or the agent goes away).
+#[cfg(target_os = "linux")]
 pub(crate) fn flood(socket: &UnixDatagram, frame: &[u8], count: u64, stop: &AtomicBool) -> io::Result<u64> {
     let fd = socket.as_raw_fd();
     let mut iovecs: Vec<libc::iovec> =
