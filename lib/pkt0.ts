@@ -180,6 +180,7 @@ export class Pkt0Batch implements Iterable<Pkt0Packet> {
     }
   }
 
+  /** Packets in the batch. */
   get length(): number {
     return this.lengths.length
   }

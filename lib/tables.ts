@@ -43,6 +43,7 @@ function ipv4Number(s: string): number {
 
 /** A table could not be opened or read: wrong or short size, missing file, unknown layout. */
 export class TableError extends Error {
+  /** Always `'TableError'`: tells the error apart after serialisation, where `instanceof` no longer works. */
   override name = 'TableError' as const
   /** `ERR_TABLE_SIZE`, `ERR_TABLE_NOT_FOUND`, `ERR_TABLE_LAYOUT`, `ERR_PERMISSION_DENIED`, `ERR_TABLE_INVALID`, `ERR_TABLE_UNSUPPORTED`, `ERR_TABLE_IO`, `ERR_TABLE_CLOSED`. */
   readonly code: string
@@ -243,6 +244,7 @@ const VIEWS = {
 
 /** Columns for every entry of a table, reused by {@link FlowTable.scanInto}. */
 export class ScanBuffer {
+  /** The memory the columns are views of. */
   readonly bytes: Uint8Array
   readonly #buffer: ArrayBuffer
   readonly #header: Uint32Array
@@ -251,6 +253,7 @@ export class ScanBuffer {
   attachedTo: unknown
 
   constructor(
+    /** Entries it holds at most. */
     readonly capacity: number,
     layout: NativeColumn[],
     byteLength: number,
@@ -763,9 +766,13 @@ function bridgeEntry(c: BridgeColumns, r: number, main: number): BridgeEntry {
 
 /** vRouter's bridge table (MAC + VRF → nexthop, label), mapped read-only. */
 export class BridgeTable implements AsyncDisposable, Disposable {
+  /** Main entries (buckets of four). */
   readonly mainEntries: number
+  /** Overflow entries, after the main ones. */
   readonly overflowEntries: number
+  /** Main plus overflow entries. */
   readonly entries: number
+  /** Bytes of the table (64 per entry). */
   readonly byteLength: number
   #native: NativeBridgeTable | undefined
   #arena: Arena<BridgeColumns> | undefined
@@ -842,6 +849,7 @@ export class BridgeTable implements AsyncDisposable, Disposable {
     return this.#open().snapshot()
   }
 
+  /** Unmaps the table. Entries already returned stay readable (they are copies). */
   close(): void {
     this.#native?.close()
     this.#native = undefined
