@@ -6,6 +6,12 @@
 //! Sections are named `<prefix>-flow` and `<prefix>-bridge` (e.g. `Local\vrouter-sim-1234-flow`);
 //! they go when the last handle closes, so dropping [`SectionTables`] removes them once every
 //! reader has closed its view.
+//!
+//! A datapath given them ([`Datapath::attach_tables`](crate::Datapath::attach_tables)) names the
+//! sections in its table queries' `ftable_file_path` / `btable_file_path`: the Windows driver
+//! leaves those empty (its tables are the devices `\\.\vrouterFlow` / `\\.\vrouterBridge`, which
+//! vRouter's Windows utilities open whatever the path says), so a non-empty path on Windows can
+//! only be the simulator's, and a kernel object name (`Local\…`) is never a file path.
 
 #![cfg(windows)]
 
@@ -97,6 +103,26 @@ impl SectionTables {
     /// Bytes of the bridge table.
     pub fn bridge_size(&self) -> u64 {
         self.bridge.geometry().byte_len()
+    }
+
+    /// The flow table's geometry.
+    pub fn flow_geometry(&self) -> &TableGeometry {
+        self.flow.geometry()
+    }
+
+    /// The bridge table's geometry.
+    pub fn bridge_geometry(&self) -> &TableGeometry {
+        self.bridge.geometry()
+    }
+
+    /// Read access to the flow table (lookups, entry views, used counts).
+    pub fn flow(&self) -> &FlowTableWriter<SectionSink> {
+        &self.flow
+    }
+
+    /// Read access to the bridge table.
+    pub fn bridge(&self) -> &BridgeTableWriter<SectionSink> {
+        &self.bridge
     }
 
     /// The flow table's writer.

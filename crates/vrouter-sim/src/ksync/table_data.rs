@@ -3,13 +3,14 @@
 //! before mapping the tables (PROTOCOL.md §7.1).
 //!
 //! The simulator's tables are files, as DPDK vRouter's are with `--no-huge`: the answers carry
-//! device 0 and the file's absolute path. A datapath without tables answers −EOPNOTSUPP.
-
-use std::path::Path;
+//! device 0 and the file's absolute path. On Windows they are named sections, and the path field
+//! carries the section's name (`crate::section_tables` says why). A datapath without tables
+//! answers −EOPNOTSUPP.
 
 use vrouter_proto::messages::{SandeshOp, VrBridgeTableData, VrFlowTableData};
 
 use super::errno::{EINVAL, EOPNOTSUPP};
+use super::flow::{bridge_location, flow_location};
 use super::limits::CORES;
 use super::{Datapath, Responses};
 
@@ -22,7 +23,7 @@ pub fn flow(dp: &mut Datapath, req: VrFlowTableData, out: &mut Responses) {
         // The field is 32 bits: vRouter truncates a larger table the same way.
         ftable_size: t.flow_size() as u32,
         ftable_dev: 0,
-        ftable_file_path: absolute(t.flow_path()),
+        ftable_file_path: flow_location(t),
         ftable_used_entries: u64::from(t.flow().used_entries()),
         ftable_processed: c.processed,
         ftable_deleted: c.deleted,
@@ -51,13 +52,8 @@ pub fn bridge(dp: &mut Datapath, req: VrBridgeTableData, out: &mut Responses) {
         btable_op: req.btable_op,
         btable_size: t.bridge_size() as u32,
         btable_dev: 0,
-        btable_file_path: absolute(t.bridge_path()),
+        btable_file_path: bridge_location(t),
         ..Default::default()
     };
     out.reply(0, &[&data]);
-}
-
-/// Agents open the path as given, from their own working directory.
-fn absolute(path: &Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_owned()).display().to_string()
 }

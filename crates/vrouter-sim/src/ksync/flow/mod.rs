@@ -1,7 +1,7 @@
 //! Flows (`vr_flow_req`): the agent programming the flow table, and packets finding their flow
 //! in it (dp-core/vr_flow.c).
 //!
-//! The table itself is the shared file agents map ([`Tables`]); the datapath keeps beside it
+//! The table itself is the shared file (on Windows, section) agents map ([`Tables`]); the datapath keeps beside it
 //! what vRouter keeps in kernel memory: the counters `vr_flow_table_data` reports
 //! ([`FlowCounters`]) and each HOLD flow's queue of packets ([`HoldQueues`]).
 //!
@@ -22,7 +22,7 @@ pub use counters::FlowCounters;
 pub use hold::{Enqueued, HoldQueues, HOLD_QUEUE_LEN};
 pub use packet::FlowVerdict;
 pub use request::{forward_key, ipv4, ipv6, port, reverse_key, AF_INET, AF_INET6};
-pub use store::{FlowWriter, Sink, Tables};
+pub use store::{bridge_location, flow_location, FlowWriter, Sink, Tables};
 
 use super::drops::DropReason;
 use super::errno::{EINVAL, EOPNOTSUPP};
@@ -86,7 +86,7 @@ impl Datapath {
     /// Gives the datapath its flow and bridge tables, and makes `vrouter_ops` report their
     /// sizes (`vo_flow_entries`, `vo_oflow_entries`, `vo_bridge_entries`,
     /// `vo_oflow_bridge_entries`) as vRouter reports the sizes it was started with.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     pub fn attach_tables(&mut self, tables: Tables) {
         let (flow, bridge) = (*tables.flow_geometry(), *tables.bridge_geometry());
         self.limits.flow_entries = flow.main_entries();

@@ -176,7 +176,7 @@ pub(crate) fn flush(dp: &mut Datapath) {
 impl Datapath {
     /// The bridge table, if the datapath has one or a bridge route created one.
     pub fn bridge_table(&self) -> Option<&dyn BridgeStore> {
-        #[cfg(unix)]
+        #[cfg(any(unix, windows))]
         if let Some(tables) = self.flows.tables() {
             return Some(tables.bridge());
         }
@@ -185,7 +185,7 @@ impl Datapath {
 
     /// The bridge table for writing, without creating one.
     fn bridge_table_in_use(&mut self) -> Option<&mut dyn BridgeStore> {
-        #[cfg(unix)]
+        #[cfg(any(unix, windows))]
         if self.flows.tables().is_some() {
             return self.flows.tables_mut().map(|t| t.bridge_writer() as &mut dyn BridgeStore);
         }
@@ -199,9 +199,9 @@ impl Datapath {
     /// The bridge table for writing, created in memory on first use. None only when the limits
     /// describe a table that cannot exist.
     fn bridge_table_mut(&mut self) -> Option<&mut dyn BridgeStore> {
-        #[cfg(unix)]
+        #[cfg(any(unix, windows))]
         let shared = self.flows.tables().is_some();
-        #[cfg(not(unix))]
+        #[cfg(not(any(unix, windows)))]
         let shared = false;
         if !shared && self.routes.bridge.is_none() {
             let table = memory_bridge_table(self.limits.bridge_entries, self.limits.bridge_oflow_entries)?;
