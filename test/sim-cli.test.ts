@@ -1,7 +1,7 @@
 // `vrouter-io sim` as a user runs it: every option reaches the simulator, the banner says what is served, SIGINT
 // stops it cleanly with a client still connected, and bad options exit with a message.
 
-import { execFile, spawn } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -97,4 +97,22 @@ test('bad options exit with a message and status 1', async (t) => {
     t.is(r.code, 1, args.join(' '))
     t.regex(r.stderr, message, args.join(' '))
   }
+})
+
+const canNetns = spawnSync('unshare', ['--net', 'true']).status === 0
+const withNetns = canNetns || process.env.CI ? test : test.skip
+
+withNetns('--pkt0-tap serves pkt0 on the agent\'s tap, in a network namespace of its own', async (t) => {
+  // The simulator (and so the tap it waits for) lives in a namespace of its own: nothing appears on the host.
+  const child = spawn('unshare', ['--net', process.execPath, '--import', 'tsx', cli, 'sim', '--dialect', 'kernel', '--pkt0-tap', 'pkt0test', '--flow-entries', '1024', '--bridge-entries', '1024'])
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d))
+  child.stderr.on('data', (d: Buffer) => (out += d))
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => /bridge\s+\S+ \(/.test(out) && resolve())
+    child.once('exit', (code) => reject(new Error(`sim exited early (${code}): ${out}`)))
+  })
+  t.regex(out, /pkt0\s+tap:pkt0test\n/)
+  child.kill('SIGINT')
+  t.is(await new Promise((resolve) => child.once('exit', resolve)), 0, out)
 })

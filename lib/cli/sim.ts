@@ -35,6 +35,7 @@ export const simCommand: Command = {
   help: [
     'usage: vrouter-io sim [--dir DIR] [--dialect dpdk|kernel|windows] [--tcp PORT] [--host-ifs LIST]',
     '                      [--flow-entries N] [--bridge-entries N] [--layout 2024|2019] [--flow-hold-limit N]',
+    '                      [--pkt0-tap NAME]',
     '',
     'Serves, as DPDK vRouter lays them out in DIR:',
     '  ksync   DIR/dpdk_netlink (Unix stream socket) and, with --tcp, 127.0.0.1:PORT',
@@ -49,9 +50,11 @@ export const simCommand: Command = {
     '  --bridge-entries N     main bridge-table entries (default 262144)',
     '  --layout 2024|2019     flow-entry layout (default 2024)',
     '  --flow-hold-limit N    flows in HOLD beyond which new flows are dropped (default 8192; 0: none)',
+    '  --pkt0-tap NAME        serve pkt0 on the tap NAME the agent creates, as the kernel module does (Linux, root),',
+    '                         instead of the DPDK socket pair',
   ].join('\n'),
   async run(args) {
-    const known = new Set(['--dir', '--dialect', '--tcp', '--host-ifs', '--flow-entries', '--bridge-entries', '--layout', '--flow-hold-limit'])
+    const known = new Set(['--dir', '--dialect', '--tcp', '--host-ifs', '--flow-entries', '--bridge-entries', '--layout', '--flow-hold-limit', '--pkt0-tap'])
     for (let i = 0; i < args.length; i += 2) {
       if (!known.has(args[i])) throw new Error(`unknown option ${args[i]}; see vrouter-io sim --help`)
     }
@@ -68,6 +71,7 @@ export const simCommand: Command = {
       bridgeEntries: count(args, '--bridge-entries'),
       layout,
       flowHoldLimit: count(args, '--flow-hold-limit'),
+      pkt0Tap: option(args, '--pkt0-tap'),
     })
     // Listen for the stop signals before saying where we serve: whoever reads that may stop us at once.
     // The simulator's threads do not keep Node running (an embedded one must not); here a timer does.
@@ -79,7 +83,8 @@ export const simCommand: Command = {
     console.log(`vrouter-io sim (${dialect} framing, ${layout} flow layout)`)
     console.log(`  ksync   ${sim.ksync}`)
     if (sim.ksyncTcp) console.log(`  ksync   ${sim.ksyncTcp}`)
-    console.log(process.platform === 'win32' ? `  pkt0    ${sim.pkt0}` : `  pkt0    ${sim.pkt0} (traps from ${sim.dir}/dpdk_pkt0)`)
+    const pkt0From = process.platform === 'win32' || sim.pkt0.startsWith('tap:') ? '' : ` (traps from ${sim.dir}/dpdk_pkt0)`
+    console.log(`  pkt0    ${sim.pkt0}${pkt0From}`)
     if (sim.flowTableSize > 0) {
       console.log(`  flow    ${sim.flowTable} (${sim.flowTableSize} bytes, ${bytes(sim.flowTableSize)}, ${sim.flowTableSize / 256} entries)`)
       console.log(`  bridge  ${sim.bridgeTable} (${sim.bridgeTableSize} bytes, ${bytes(sim.bridgeTableSize)}, ${sim.bridgeTableSize / 64} entries)`)
