@@ -5,7 +5,8 @@
 #   2. the addon built for x86_64-pc-windows-gnu with Debian's toolchain (incremental, target/windows);
 #   3. a staging folder with the addon as vrouter-io.win32-x64-gnu.node, the loader index.js and the compiled facade;
 #   4. scripts/windows/smoke.cjs run by node.exe under Wine: encode/decode, and exchange() over a named pipe that
-#      node.exe itself serves (and over one nobody serves).
+#      node.exe itself serves (and over one nobody serves); then tables-smoke.cjs (tables on named sections) and
+#      sim-tables-smoke.cjs (the Simulator's tables through FlowTable.open(ksync) / BridgeTable.open(ksync)).
 # Prints the smoke's one line ("windows node smoke: <node.exe> <version>: PASS|FAIL …") and exits non-zero on failure.
 #
 # Environment: WINDOWS_SKIP_SETUP=1 (do not run setup.sh; test.sh sets it, having run it already),
@@ -73,7 +74,7 @@ fi
 stage="$REPO_ROOT/target/windows/node-smoke"
 rm -rf "$stage"
 mkdir -p "$stage"
-cp index.js "$WIN_SCRIPTS_DIR/smoke.cjs" "$WIN_SCRIPTS_DIR/tables-smoke.cjs" "$stage/"
+cp index.js "$WIN_SCRIPTS_DIR/smoke.cjs" "$WIN_SCRIPTS_DIR/tables-smoke.cjs" "$WIN_SCRIPTS_DIR/sim-tables-smoke.cjs" "$stage/"
 cp -r dist "$stage/dist"
 cp "$addon" "$stage/vrouter-io.win32-x64-gnu.node"
 
@@ -91,5 +92,13 @@ tables_out="$stage/tables-smoke.out"
 tables_status=$?
 tr -d '\r' <"$tables_out"
 grep -q '^windows node smoke: tables' "$tables_out" || fail "node.exe exited with status $tables_status without a verdict on the tables"
+# The Simulator's tables through FlowTable.open(ksync) / BridgeTable.open(ksync) (scripts/windows/sim-tables-smoke.cjs).
+sim_tables_out="$stage/sim-tables-smoke.out"
+(cd "$stage" && timeout 180 wine "$node_exe" sim-tables-smoke.cjs </dev/null >"$sim_tables_out" 2>&1)
+sim_tables_status=$?
+tr -d '\r' <"$sim_tables_out"
+grep -q '^windows node smoke: tables through the Simulator' "$sim_tables_out" ||
+	fail "node.exe exited with status $sim_tables_status without a verdict on the Simulator's tables"
 [ "$status" -ne 0 ] && exit "$status"
-exit "$tables_status"
+[ "$tables_status" -ne 0 ] && exit "$tables_status"
+exit "$sim_tables_status"

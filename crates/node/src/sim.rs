@@ -2,7 +2,7 @@
 //!
 //! One datapath behind a lock, with its flow and bridge table files, served on ksync (Unix
 //! stream socket, optionally TCP) and pkt0 (the DPDK datagram pair) — on Windows on named pipes,
-//! without table files yet; frames injected one at a time or by a traffic run (on libuv's thread
+//! with the tables in named sections; frames injected one at a time or by a traffic run (on libuv's thread
 //! pool, one batch per lock of the datapath).
 
 mod churn;
@@ -20,6 +20,8 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use vrouter_proto::netlink::Dialect;
 use vrouter_sim::server::KsyncService;
+#[cfg(windows)]
+use vrouter_sim::section_tables::SectionTables;
 #[cfg(unix)]
 use vrouter_sim::tables::SimTables;
 use vrouter_sim::traffic::{TrafficReport, TrafficSpec};
@@ -129,12 +131,16 @@ impl NativeSimulator {
             datapath.attach_tables(tables);
             (paths.0, paths.1, sizes.0, sizes.1)
         };
-        // The tables as named sections are still to come on Windows: table queries answer −EOPNOTSUPP and
-        // packets find no flow table.
+        // On Windows the tables are named sections (`Local\<folder name>-flow`, `-bridge`), which table queries
+        // name in the path fields; `flow_table` / `bridge_table` hold those names.
         #[cfg(windows)]
         let (flow_table, bridge_table, flow_table_size, bridge_table_size) = {
-            let _ = (flow, bridge, layout);
-            (PathBuf::new(), PathBuf::new(), 0.0, 0.0)
+            let prefix = serve::section_prefix(&dir);
+            let tables = SectionTables::create(&prefix, flow, bridge, layout).map_err(|e| cleanup(io_error(&format!("table sections {prefix}-*"), e)))?;
+            let names = (PathBuf::from(tables.flow_name()), PathBuf::from(tables.bridge_name()));
+            let sizes = (tables.flow_size() as f64, tables.bridge_size() as f64);
+            datapath.attach_tables(tables);
+            (names.0, names.1, sizes.0, sizes.1)
         };
         let datapath = Arc::new(Mutex::new(datapath));
         let service = KsyncService::new(dialect, datapath.clone());
@@ -194,13 +200,15 @@ impl NativeSimulator {
         self.pkt0_endpoint.clone()
     }
 
-    /// The flow table file (absolute), as `vr_flow_table_data` reports it.
+    /// The flow table file (absolute), as `vr_flow_table_data` reports it (Windows: the section's name,
+    /// `Local\<dir's name>-flow`).
     #[napi(getter)]
     pub fn flow_table(&self) -> String {
         self.flow_table.display().to_string()
     }
 
-    /// The bridge table file (absolute), as `vr_bridge_table_data` reports it.
+    /// The bridge table file (absolute), as `vr_bridge_table_data` reports it (Windows: the section's
+    /// name, `Local\<dir's name>-bridge`).
     #[napi(getter)]
     pub fn bridge_table(&self) -> String {
         self.bridge_table.display().to_string()

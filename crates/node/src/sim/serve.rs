@@ -1,7 +1,7 @@
 //! Where an embedded simulator serves, per OS: on Unix as DPDK vRouter lays it out in its folder (`dpdk_netlink`
 //! stream socket, optionally TCP, the `dpdk_pkt0` ⇄ `agent_pkt0` datagram pair); on Windows as named pipes
 //! standing in for the driver's devices (`\\.\pipe\<name>-ksync`, `\\.\pipe\<name>-pkt0`, `<name>` from the folder),
-//! optionally TCP.
+//! optionally TCP, with the tables in sections `Local\<name>-flow` and `Local\<name>-bridge` ([`section_prefix`]).
 
 use std::io;
 use std::path::Path;
@@ -85,7 +85,21 @@ pub fn serve(dir: &Path, service: &KsyncService, datapath: &Arc<Mutex<Datapath>>
 /// (unique for a temporary folder; two simulators given folders of the same name collide, which binding reports).
 #[cfg(windows)]
 fn pipe_name(dir: &Path, channel: &str) -> String {
+    format!(r"\\.\pipe\{}-{channel}", leaf(dir))
+}
+
+/// `Local\<folder name>`, the prefix of the table sections (`…-flow`, `…-bridge`): named after the folder as the
+/// pipes are, in the session's namespace (`Global\` would need SeCreateGlobalPrivilege), so that two simulators
+/// never share tables (a name in use is refused).
+#[cfg(windows)]
+pub fn section_prefix(dir: &Path) -> String {
+    format!(r"Local\{}", leaf(dir))
+}
+
+/// The folder's own name, with anything but letters, digits, `-`, `_` and `.` replaced (a pipe or section name
+/// cannot hold a backslash).
+#[cfg(windows)]
+fn leaf(dir: &Path) -> String {
     let leaf = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "vrouter-sim".to_owned());
-    let leaf: String = leaf.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-    format!(r"\\.\pipe\{leaf}-{channel}")
+    leaf.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
 }

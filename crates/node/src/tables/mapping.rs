@@ -140,12 +140,25 @@ fn map(source: &NativeTableSource, kind: TableKindArg, len: usize) -> Result<Box
     Err(NativeTableFailure::new("ERR_TABLE_UNSUPPORTED", "the table query named no file and no device this platform can map"))
 }
 
+/// On Windows a table is a named section or the driver's device. The simulator names its section in the table
+/// query's path field (the driver leaves it empty, see vrouter-sim's `section_tables`), so `section`, else `path`,
+/// is a section name; with neither, the driver's `\\.\vrouterFlow` / `\\.\vrouterBridge` maps the table into
+/// this process and IOCTL_SHMEM_GET_ADDRESS says where (PROTOCOL.md §5.3).
 #[cfg(windows)]
-fn map(source: &NativeTableSource, _kind: TableKindArg, len: usize) -> Result<Box<dyn TableMapping>, NativeTableFailure> {
-    if let Some(name) = source.section.as_deref().filter(|p| !p.is_empty()) {
-        return vrouter_io::windows::section::SectionReader::open(name, len)
-            .map(|t| Box::new(t) as Box<dyn TableMapping>)
-            .map_err(NativeTableFailure::io);
+fn map(source: &NativeTableSource, kind: TableKindArg, len: usize) -> Result<Box<dyn TableMapping>, NativeTableFailure> {
+    use vrouter_io::windows::section::{DriverTable, SectionReader, BRIDGE_DEVICE_PATH, FLOW_DEVICE_PATH};
+    let named = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    if let Some(name) = named(&source.section).or_else(|| named(&source.path)) {
+        return SectionReader::open(&name, len).map(|t| Box::new(t) as Box<dyn TableMapping>).map_err(NativeTableFailure::io);
     }
-    Err(NativeTableFailure::new("ERR_TABLE_UNSUPPORTED", "on Windows a table is opened by section name"))
+    let device = match kind {
+        TableKindArg::Flow => FLOW_DEVICE_PATH,
+        TableKindArg::Bridge => BRIDGE_DEVICE_PATH,
+    };
+    DriverTable::open(device, len)
+        .map(|t| Box::new(t) as Box<dyn TableMapping>)
+        .map_err(|e| {
+            let failure = NativeTableFailure::io(e);
+            NativeTableFailure { message: format!("the driver's table {device}: {}", failure.message), ..failure }
+        })
 }
