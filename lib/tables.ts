@@ -56,9 +56,9 @@ export class TableError extends Error {
 
 /** Where a table is, as a table query answers it. */
 export interface TableSource {
-  /** The table file (`ftable_file_path`: DPDK vRouter, the simulator, kernel hugepages). */
+  /** The table file (`ftable_file_path`: DPDK vRouter, the simulator, kernel hugepages). On Windows, a section name: the simulator names its section there (the driver leaves it empty). */
   path?: string
-  /** A Windows section name (the simulator on Windows). */
+  /** A Windows section name (the simulator on Windows). With neither `section` nor `path`, Windows maps the driver's `\\.\vrouterFlow` / `\\.\vrouterBridge`. */
   section?: string
   /** The kernel module's char-device major (`ftable_dev`), when there is no path. */
   deviceMajor?: number
@@ -579,7 +579,8 @@ export class FlowTable implements AsyncDisposable, Disposable {
 
   /**
    * Opens the flow table: through a {@link Ksync} connection (asks `vr_flow_table_data` and `vrouter_ops`, then
-   * maps what the answer names: the file, or the kernel module's `/dev/flow`), or from a {@link TableSource}.
+   * maps what the answer names: the file, or the kernel module's `/dev/flow`; on Windows the simulator's section, or
+   * the driver's `\\.\vrouterFlow` through IOCTL_SHMEM_GET_ADDRESS), or from a {@link TableSource}.
    * A table whose size does not match its geometry or file is a {@link TableError} `ERR_TABLE_SIZE`.
    */
   static async open(from: Ksync | TableSource, options: FlowTableOptions = {}): Promise<FlowTable> {

@@ -10,9 +10,11 @@ use vrouter_proto::tables::{shared_bytes, TableGeometry};
 /// Where a table is and how big it must be.
 #[napi(object)]
 pub struct NativeTableSource {
-    /// A table file (`ftable_file_path`: DPDK, the simulator, kernel hugepages).
+    /// A table file (`ftable_file_path`: DPDK, the simulator, kernel hugepages); on Windows a section name (the
+    /// simulator names its section there).
     pub path: Option<String>,
-    /// A Windows section name (the simulator on Windows).
+    /// A Windows section name (the simulator on Windows); with neither this nor `path`, Windows maps the driver's
+    /// device.
     pub section: Option<String>,
     /// The kernel module's char-device major (`ftable_dev`), used when there is no path.
     pub device_major: Option<u32>,
