@@ -24,7 +24,7 @@ test('npm start: the example agent answers ARP and installs every trapped flow, 
     child.stdout.on('data', check)
   })
   child.kill('SIGINT')
-  const code = await new Promise((resolve) => child.once('exit', resolve))
+  const code = await new Promise((resolve) => child.once('close', resolve))
   t.is(code, 0, out)
   const summary = out.slice(out.indexOf('summary:'))
   t.true(out.includes('summary:'), out)

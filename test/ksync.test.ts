@@ -155,7 +155,7 @@ test('an idle connection does not keep Node running', async (t) => {
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d))
   child.stderr.on('data', (d: Buffer) => (out += d))
-  const code = await new Promise((resolve) => child.once('exit', resolve))
+  const code = await new Promise((resolve) => child.once('close', resolve))
   t.is(code, 0, out)
   t.regex(out, /connected and answered/)
 })

@@ -26,7 +26,7 @@ async function startSim(args: string[]) {
       if (/bridge\s+\S+ \(/.test(output.text)) resolve()
     }
     child.stdout.on('data', check)
-    child.once('exit', (code) => reject(new Error(`sim exited early (${code}): ${output.text}`)))
+    child.once('close', (code) => reject(new Error(`sim exited early (${code}): ${output.text}`)))
   })
   return { child, output }
 }
@@ -65,7 +65,7 @@ test('every option reaches the simulator; SIGINT stops it with a client connecte
   const closed = new Promise<void>((resolve) => s.once('close', () => resolve()))
   s.on('error', () => {})
   child.kill('SIGINT')
-  const code = await new Promise((resolve) => child.once('exit', resolve))
+  const code = await new Promise((resolve) => child.once('close', resolve))
   t.is(code, 0, output.text)
   await closed
   t.regex(output.text, /vrouter-io sim: stopped \(4 ksync requests/)
@@ -110,9 +110,9 @@ withNetns('--pkt0-tap serves pkt0 on the agent\'s tap, in a network namespace of
   child.stderr.on('data', (d: Buffer) => (out += d))
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', () => /bridge\s+\S+ \(/.test(out) && resolve())
-    child.once('exit', (code) => reject(new Error(`sim exited early (${code}): ${out}`)))
+    child.once('close', (code) => reject(new Error(`sim exited early (${code}): ${out}`)))
   })
   t.regex(out, /pkt0\s+tap:pkt0test\n/)
   child.kill('SIGINT')
-  t.is(await new Promise((resolve) => child.once('exit', resolve)), 0, out)
+  t.is(await new Promise((resolve) => child.once('close', resolve)), 0, out)
 })

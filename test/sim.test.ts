@@ -90,7 +90,7 @@ test('vrouter-io sim serves until SIGTERM and says where', async (t) => {
       // The bridge table is the last line of the banner.
       if (m && /bridge\s+\S+ \(/.test(out)) resolve(m[1])
     })
-    child.once('exit', (code) => reject(new Error(`sim exited early (${code}): ${out}`)))
+    child.once('close', (code) => reject(new Error(`sim exited early (${code}): ${out}`)))
   })
   t.regex(out, /pkt0\s+unix:\S+agent_pkt0/)
   t.regex(out, /flow\s+\S+flow\.shmem \(161218560 bytes/)
@@ -100,7 +100,7 @@ test('vrouter-io sim serves until SIGTERM and says where', async (t) => {
   t.true(frames.length >= 1)
   s.destroy()
   child.kill('SIGTERM')
-  const code = await new Promise((resolve) => child.once('exit', resolve))
+  const code = await new Promise((resolve) => child.once('close', resolve))
   t.is(code, 0)
   t.regex(out, /stopped/)
 })

@@ -73,7 +73,7 @@ test('flows --watch lists again every interval until interrupted', async (t) => 
     check()
   })
   child.kill('SIGINT')
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   t.is(code, 0)
   t.is((JSON.parse(lines[0]) as unknown[]).length, 10)
   t.is((JSON.parse(lines[lines.length - 1]) as unknown[]).length, 15)
