@@ -13,8 +13,8 @@ use common::{code_of, send};
 use vrouter_io::windows::section::SectionReader;
 use vrouter_io::{ErrorKind, TableMapping};
 use vrouter_proto::messages::{
-    FlowOp, Message, SandeshOp, VifType, VrBridgeTableData, VrFlowTableData, VrInterfaceReq, VrNexthopReq, VrRouteReq,
-    VrouterOps,
+    FlowAction, FlowFlag, FlowOp, Message, SandeshOp, VifType, VrBridgeTableData, VrFlowReq, VrFlowTableData,
+    VrInterfaceReq, VrNexthopReq, VrRouteReq, VrouterOps,
 };
 use vrouter_proto::tables::{
     lookup_bridge, lookup_flow, shared_bytes, BridgeEntryRef, BridgeKey, FlowEntryRef, FlowKey, FlowLayout,
@@ -185,4 +185,51 @@ fn a_client_asking_more_than_the_named_section_holds_is_refused_and_the_sections
     // Without tables the queries answer as a datapath without tables does.
     let reply = send(&mut dp, &[VrFlowTableData { ftable_op: FlowOp::FLOW_TABLE_GET, ..Default::default() }.into()]);
     assert_eq!(common::code(&reply[0]), -95);
+}
+
+#[test]
+fn a_flow_the_agent_sets_is_written_into_the_section_and_cleared_from_it() {
+    let mut dp = datapath("set", 1024, FlowLayout::default());
+    // TCP 10.1.1.5:40000 → 10.1.1.6:80 under nexthop 12, in the agent's encodings (addresses as the host reads
+    // their bytes, ports in network order).
+    let set = VrFlowReq {
+        fr_op: FlowOp::FLOW_SET,
+        fr_index: -1,
+        fr_flags: FlowFlag::ACTIVE.0 as i16,
+        fr_action: FlowAction::FORWARD.0 as i16,
+        fr_family: 2,
+        fr_flow_sip_l: u64::from(u32::from_ne_bytes([10, 1, 1, 5])),
+        fr_flow_dip_l: u64::from(u32::from_ne_bytes([10, 1, 1, 6])),
+        fr_flow_sport: u16::from_ne_bytes(40000u16.to_be_bytes()),
+        fr_flow_dport: u16::from_ne_bytes(80u16.to_be_bytes()),
+        fr_flow_proto: 6,
+        fr_flow_nh_id: 12,
+        fr_flow_vrf: 3,
+        fr_src_nh_index: 12,
+        fr_rindex: -1,
+        fr_ecmp_nh_index: u32::MAX,
+        fr_mir_id: 255,
+        fr_sec_mir_id: 255,
+        ..Default::default()
+    };
+    let reply = send(&mut dp, &[set.clone().into()]);
+    assert_eq!(common::code(&reply[0]), 0, "{reply:?}");
+    let Some(Message::VrFlowResponse(r)) = reply[0].get(1) else { panic!("{reply:?}") };
+    let index = r.fresp_index;
+
+    let d = flow_table_data(&mut dp);
+    let reader = SectionReader::open(&d.ftable_file_path, d.ftable_size as usize).unwrap();
+    // SAFETY: as above.
+    let bytes = unsafe { shared_bytes(reader.as_ptr(), reader.len()) };
+    let geometry = TableGeometry::from_size(u64::from(d.ftable_size), 256).unwrap();
+    let key = FlowKey::inet(6, Ipv4Addr::new(10, 1, 1, 5), Ipv4Addr::new(10, 1, 1, 6), 40000, 80, 12);
+    assert_eq!(lookup_flow(bytes, &geometry, FlowLayout::default(), &key), Some(index));
+    let e = FlowEntryRef::new(bytes, FlowLayout::default(), index).unwrap();
+    assert_eq!((e.flags(), e.action(), e.vrf(), e.gen_id()), (0x0001, 2, 3, 1));
+
+    // The agent clears it (flags without ACTIVE, gen id as answered): gone from the section.
+    let clear = VrFlowReq { fr_index: index as i32, fr_gen_id: r.fresp_gen_id, fr_flags: 0, ..set };
+    assert_eq!(common::code(&send(&mut dp, &[clear.into()])[0]), 0);
+    assert_eq!(lookup_flow(bytes, &geometry, FlowLayout::default(), &key), None);
+    assert!(!FlowEntryRef::new(bytes, FlowLayout::default(), index).unwrap().is_active());
 }
