@@ -6,7 +6,8 @@ use std::io;
 /// Why a send stopped early.
 #[derive(Debug)]
 pub(crate) enum SendStop {
-    /// The peer's queue is full: try later.
+    /// The peer's queue is full: try later. (Sockets only: a Windows pipe write completes or fails.)
+    #[cfg_attr(windows, allow(dead_code))]
     Full,
     /// Anything else.
     Failed(io::Error),

@@ -16,14 +16,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::inbound::{classify, Inbound, ReinjectLog, Reinjected};
-use vrouter_proto::agent_header::AgentHeader;
+use super::inbound::{account, ReinjectLog, Reinjected};
 use super::sender::Sender;
 #[cfg(target_os = "linux")]
 use super::tap::TapPort;
 use super::stats::{Pkt0Counters, Pkt0Stats};
 use super::{TrapBatch, TrapSink};
-use crate::ksync::DropReason;
 use crate::traffic::{InjectError, Injected};
 use crate::Datapath;
 
@@ -291,45 +289,8 @@ fn tap_receive_loop(shared: &Shared) {
     }
 }
 
-/// Accounts a batch of frames from the agent: one lock of the log and of the datapath.
 fn receive_all<'a>(shared: &Shared, frames: impl Iterator<Item = &'a [u8]>) {
-    let c = &shared.counters;
-    let (mut received, mut short, mut oversize, mut command) = (0u64, 0u64, 0u64, 0u64);
-    let mut valid: Vec<(AgentHeader, &[u8], bool)> = Vec::new();
-    for datagram in frames {
-        received += 1;
-        match classify(datagram) {
-            Inbound::Switch { header, packet } => valid.push((header, packet, true)),
-            Inbound::Route { header, packet } => valid.push((header, packet, false)),
-            Inbound::TooShort => short += 1,
-            Inbound::Oversize => oversize += 1,
-            Inbound::UnknownCommand(_) => command += 1,
-        }
-    }
-    for (counter, n) in [(&c.received, received), (&c.invalid_short, short), (&c.invalid_oversize, oversize), (&c.invalid_command, command)] {
-        if n > 0 {
-            Pkt0Counters::add(counter, n);
-        }
-    }
-    if valid.is_empty() {
-        return;
-    }
-    Pkt0Counters::add(&c.reinjected, valid.len() as u64);
-    {
-        let mut log = lock(&shared.log);
-        valid.iter().for_each(|(h, p, _)| log.record(*h, p));
-    }
-    let mut dp = lock(&shared.datapath);
-    let agent = dp.agent_vif().map(|v| v.idx());
-    for (header, packet, switch) in valid {
-        let len = packet.len() as u64;
-        if let Some(agent) = agent {
-            dp.count_rx(agent, len);
-        }
-        if switch && !dp.count_tx(u32::from(header.ifindex), len) {
-            dp.count_drop(None, DropReason::InvalidIf);
-        }
-    }
+    account(&shared.counters, &shared.log, &shared.datapath, frames);
 }
 
 /// One datagram per call where `recvmmsg` does not exist.

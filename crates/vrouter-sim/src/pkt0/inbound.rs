@@ -2,9 +2,14 @@
 //! receive path accepts, and the record the simulator keeps of what was re-injected.
 
 use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
 
 use vrouter_proto::agent_header::{parse_pkt0_frame, AgentHeader, PKT0_HEADERS_LEN};
 use vrouter_proto::messages::AgentCmd;
+
+use super::stats::Pkt0Counters;
+use crate::ksync::DropReason;
+use crate::Datapath;
 
 /// The most a frame from the agent may carry after the 44 header bytes: DPDK vRouter reads each
 /// datagram into one mbuf of a 2048-byte-data pool, so a longer one cannot arrive whole.
@@ -134,4 +139,55 @@ mod tests {
         let kept: Vec<_> = log.frames().map(|r| r.header.ifindex).collect();
         assert_eq!(kept, [1, 2]);
     }
+}
+
+/// Accounts frames from the agent as vRouter's pkt0 receive path takes them: checked and counted; the valid ones
+/// logged, received on the AGENT vif, and a SWITCH sent out of its vif (or dropped as INVALID_IF). One lock of the
+/// log and one of the datapath per batch.
+pub(super) fn account<'a>(
+    c: &Pkt0Counters,
+    log: &Mutex<ReinjectLog>,
+    datapath: &Mutex<Datapath>,
+    frames: impl Iterator<Item = &'a [u8]>,
+) {
+    let (mut received, mut short, mut oversize, mut command) = (0u64, 0u64, 0u64, 0u64);
+    let mut valid: Vec<(AgentHeader, &[u8], bool)> = Vec::new();
+    for datagram in frames {
+        received += 1;
+        match classify(datagram) {
+            Inbound::Switch { header, packet } => valid.push((header, packet, true)),
+            Inbound::Route { header, packet } => valid.push((header, packet, false)),
+            Inbound::TooShort => short += 1,
+            Inbound::Oversize => oversize += 1,
+            Inbound::UnknownCommand(_) => command += 1,
+        }
+    }
+    for (counter, n) in [(&c.received, received), (&c.invalid_short, short), (&c.invalid_oversize, oversize), (&c.invalid_command, command)] {
+        if n > 0 {
+            Pkt0Counters::add(counter, n);
+        }
+    }
+    if valid.is_empty() {
+        return;
+    }
+    Pkt0Counters::add(&c.reinjected, valid.len() as u64);
+    {
+        let mut log = lock(log);
+        valid.iter().for_each(|(h, p, _)| log.record(*h, p));
+    }
+    let mut dp = lock(datapath);
+    let agent = dp.agent_vif().map(|v| v.idx());
+    for (header, packet, switch) in valid {
+        let len = packet.len() as u64;
+        if let Some(agent) = agent {
+            dp.count_rx(agent, len);
+        }
+        if switch && !dp.count_tx(u32::from(header.ifindex), len) {
+            dp.count_drop(None, DropReason::InvalidIf);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

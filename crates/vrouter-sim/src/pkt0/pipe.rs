@@ -22,10 +22,9 @@ use vrouter_io::{Canceller, ErrorKind, TransportRead, TransportWrite};
 use vrouter_proto::agent_header::{AgentHeader, FlowTrap};
 use vrouter_proto::messages::AgentCmd;
 
-use super::inbound::{classify, Inbound, ReinjectLog, Reinjected};
+use super::inbound::{account, ReinjectLog, Reinjected};
 use super::stats::{Pkt0Counters, Pkt0Stats};
 use super::{TrapBatch, TrapSink};
-use crate::ksync::DropReason;
 use crate::traffic::{InjectError, Injected};
 use crate::Datapath;
 
@@ -339,26 +338,7 @@ fn write_loop(shared: &Shared, mut writer: OverlappedWriter) {
     }
 }
 
-/// One frame from the agent, as vRouter's pkt0 receive path takes it: checked, counted, logged, accounted as
-/// received on the AGENT vif, and a SWITCH as sent out of its vif (or dropped as INVALID_IF).
+/// One frame from the agent (see [`account`]).
 fn receive(shared: &Shared, frame: &[u8]) {
-    let c = &shared.counters;
-    Pkt0Counters::add(&c.received, 1);
-    let (header, packet, switch) = match classify(frame) {
-        Inbound::Switch { header, packet } => (header, packet, true),
-        Inbound::Route { header, packet } => (header, packet, false),
-        Inbound::TooShort => return Pkt0Counters::add(&c.invalid_short, 1),
-        Inbound::Oversize => return Pkt0Counters::add(&c.invalid_oversize, 1),
-        Inbound::UnknownCommand(_) => return Pkt0Counters::add(&c.invalid_command, 1),
-    };
-    Pkt0Counters::add(&c.reinjected, 1);
-    lock(&shared.log).record(header, packet);
-    let len = packet.len() as u64;
-    let mut dp = lock(&shared.datapath);
-    if let Some(agent) = dp.agent_vif().map(|v| v.idx()) {
-        dp.count_rx(agent, len);
-    }
-    if switch && !dp.count_tx(u32::from(header.ifindex), len) {
-        dp.count_drop(None, DropReason::InvalidIf);
-    }
+    account(&shared.counters, &shared.log, &shared.datapath, std::iter::once(frame));
 }
