@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use common::{code_of, send};
-use vrouter_io::windows::section::SectionReader;
+use vrouter_io::windows::section::{DeviceIoctl, DriverTable, SectionReader, IOCTL_SHMEM_GET_ADDRESS};
 use vrouter_io::{ErrorKind, TableMapping};
 use vrouter_proto::messages::{
     FlowAction, FlowFlag, FlowOp, Message, SandeshOp, VifType, VrBridgeTableData, VrFlowReq, VrFlowTableData,
@@ -232,4 +232,60 @@ fn a_flow_the_agent_sets_is_written_into_the_section_and_cleared_from_it() {
     assert_eq!(common::code(&send(&mut dp, &[clear.into()])[0]), 0);
     assert_eq!(lookup_flow(bytes, &geometry, FlowLayout::default(), &key), None);
     assert!(!FlowEntryRef::new(bytes, FlowLayout::default(), index).unwrap().is_active());
+}
+
+/// Stands in for the driver's `\\.\vrouterFlow` (PROTOCOL.md §5.3), which Wine cannot have: opening it maps the
+/// table into the caller (here a read-only view of the simulator's section) and IOCTL_SHMEM_GET_ADDRESS answers
+/// that mapping's address in an output buffer of exactly 8 bytes; any other request is refused as the driver
+/// refuses it.
+struct StandInTableDevice {
+    mapping: SectionReader,
+    calls: u32,
+}
+
+impl DeviceIoctl for StandInTableDevice {
+    fn ioctl(&mut self, code: u32, _input: &[u8], output: &mut [u8]) -> std::io::Result<usize> {
+        self.calls += 1;
+        const ERROR_INVALID_FUNCTION: i32 = 1; // STATUS_INVALID_DEVICE_REQUEST
+        const ERROR_INVALID_PARAMETER: i32 = 87; // STATUS_INVALID_PARAMETER
+        if code != IOCTL_SHMEM_GET_ADDRESS {
+            return Err(std::io::Error::from_raw_os_error(ERROR_INVALID_FUNCTION));
+        }
+        let address = (self.mapping.as_ptr() as usize).to_ne_bytes();
+        if output.len() != address.len() {
+            return Err(std::io::Error::from_raw_os_error(ERROR_INVALID_PARAMETER));
+        }
+        output.copy_from_slice(&address);
+        Ok(address.len())
+    }
+}
+
+#[test]
+fn the_drivers_way_through_a_stand_in_device_reads_the_flows_traffic_wrote() {
+    let dp = Mutex::new(datapath("driver", 4096, FlowLayout::default()));
+    let spec = TrafficSpec { flows: 1000, packets_per_flow: 1, ..Default::default() };
+    assert_eq!(run(&dp, &Counter::default(), &spec, &AtomicBool::new(false)).unwrap().trapped, 1000);
+    let mut dp = dp.into_inner().unwrap();
+    let d = flow_table_data(&mut dp);
+    let len = d.ftable_size as usize;
+    let device = StandInTableDevice { mapping: SectionReader::open(&d.ftable_file_path, len).unwrap(), calls: 0 };
+    let table = DriverTable::from_device(device, len).unwrap();
+    // SAFETY: the mapping stays while `table` (which keeps the device) lives; nothing makes a `&[u8]` over it.
+    let bytes = unsafe { shared_bytes(table.as_ptr(), table.len()) };
+    let geometry = TableGeometry::from_size(u64::from(d.ftable_size), 256).unwrap();
+    for n in (0..1000).step_by(13) {
+        let i = lookup_flow(bytes, &geometry, FlowLayout::default(), &key_of(n)).unwrap_or_else(|| panic!("flow {n}"));
+        assert!(FlowEntryRef::new(bytes, FlowLayout::default(), i).unwrap().is_active());
+    }
+    // Traffic after the mapping was taken is seen through it (the same memory, not a copy).
+    let more = TrafficSpec { flows: 1001, packets_per_flow: 1, ..Default::default() };
+    let dp = Mutex::new(dp);
+    run(&dp, &Counter::default(), &more, &AtomicBool::new(false)).unwrap();
+    assert!(lookup_flow(bytes, &geometry, FlowLayout::default(), &key_of(1000)).is_some());
+    assert_eq!(table.into_device().calls, 1, "one IOCTL_SHMEM_GET_ADDRESS");
+
+    // A table the mapping cannot hold is refused.
+    let device = StandInTableDevice { mapping: SectionReader::open(&d.ftable_file_path, len).unwrap(), calls: 0 };
+    let err = DriverTable::from_device(device, len + (1 << 20)).err().expect("a table larger than the mapping");
+    assert_eq!(err.kind(), ErrorKind::TableSize, "{err}");
 }
