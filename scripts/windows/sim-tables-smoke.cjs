@@ -3,7 +3,7 @@
 // it beside smoke.cjs): the embedded Simulator keeps its flow and bridge tables in named sections; traffic creates
 // flows, the agent side adds bridge routes over the ksync pipe, and FlowTable.open(ksync) / BridgeTable.open(ksync)
 // ask the table queries over that pipe, map the sections they name read-only and read back what was written: counts,
-// get, lookup, active(), scans. Then the driver's way (no section named): \\.\vrouterFlow, which Wine does not have.
+// get, lookup, active(), scans; `vrouter-io flows` / `vrouter-io bridge` in a second node.exe do the same. Then the driver's way (no section named): \\.\vrouterFlow, which Wine does not have.
 // Prints one line, "windows node smoke: tables through the Simulator: PASS (…)" or "… FAIL (<reason>)"; exits 1 on
 // failure.
 
@@ -49,6 +49,7 @@ async function main() {
           await ksync.add('vr_route_req', { rtr_family: 7, rtr_vrf_id: 1, rtr_mac: mac, rtr_nh_id: 30, rtr_label: 99, rtr_label_flags: 1 })
         }
         await bridgeTable(vr, ksync)
+        cli(sim)
       } finally {
         await ksync.close()
       }
@@ -63,7 +64,7 @@ async function main() {
     process.exitCode = 1
     return
   }
-  console.log(`${who}: PASS (${FLOWS} flows from traffic and ${MACS} bridge routes read through FlowTable.open(ksync) / BridgeTable.open(ksync) on the sections the queries name: counts, get, lookup, scans; the driver's device absent)`)
+  console.log(`${who}: PASS (${FLOWS} flows from traffic and ${MACS} bridge routes read through FlowTable.open(ksync) / BridgeTable.open(ksync) on the sections the queries name: counts, get, lookup, scans; vrouter-io flows/bridge in a second node.exe; the driver's device absent)`)
 }
 
 async function flowTable(vr, ksync) {
@@ -104,6 +105,34 @@ async function bridgeTable(vr, ksync) {
   } finally {
     bridge.close()
   }
+}
+
+/**
+ * The command line in a second node.exe while this one serves: `vrouter-io flows` and `vrouter-io bridge` ask the
+ * table queries over the simulator's pipe and list what they map. Its output goes to a file (node.exe under Wine
+ * fails with EBADF on a pipe), read back after it exits.
+ */
+function cli(sim) {
+  const { spawnSync } = require('node:child_process')
+  const fs = require('node:fs')
+  const run = (...args) => {
+    const file = `cli-${process.pid}.out`
+    const fd = fs.openSync(file, 'w')
+    try {
+      const r = spawnSync(process.execPath, ['dist/cli.js', ...args], { stdio: ['ignore', fd, fd], timeout: 60_000 })
+      const out = fs.readFileSync(file, 'utf8')
+      assert.equal(r.status, 0, `vrouter-io ${args.join(' ')}: status ${r.status} ${r.error ?? ''}: ${out.slice(0, 300)}`)
+      return out
+    } finally {
+      fs.closeSync(fd)
+      fs.rmSync(file, { force: true })
+    }
+  }
+  const flows = JSON.parse(run('flows', '--endpoint', sim.ksync, '--json'))
+  assert.equal(flows.length, FLOWS, 'vrouter-io flows lists every flow')
+  assert.equal(JSON.parse(run('flows', '--endpoint', sim.ksync, '--json', '--proto', '17')).length + JSON.parse(run('flows', '--endpoint', sim.ksync, '--json', '--proto', '6')).length, FLOWS)
+  const bridge = JSON.parse(run('bridge', '--endpoint', sim.ksync, '--json'))
+  assert.equal(bridge.length, MACS, 'vrouter-io bridge lists every entry')
 }
 
 /** No section named: the driver's devices, which Wine does not have, so a typed not-found error naming the device. */
