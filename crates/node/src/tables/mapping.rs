@@ -151,6 +151,13 @@ fn map(source: &NativeTableSource, kind: TableKindArg, len: usize) -> Result<Box
     use vrouter_io::windows::section::{DriverTable, SectionReader, BRIDGE_DEVICE_PATH, FLOW_DEVICE_PATH};
     let named = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
     if let Some(name) = named(&source.section).or_else(|| named(&source.path)) {
+        // A vRouter on another machine (DPDK over TCP) names a file there, which cannot be mapped here.
+        if name.starts_with('/') {
+            return Err(NativeTableFailure::new(
+                "ERR_TABLE_UNSUPPORTED",
+                format!("the table is the file {name} on the machine vRouter runs on: tables are mapped only where vRouter runs"),
+            ));
+        }
         return SectionReader::open(&name, len).map(|t| Box::new(t) as Box<dyn TableMapping>).map_err(NativeTableFailure::io);
     }
     let device = match kind {
