@@ -1,6 +1,7 @@
 // bench/ksync: the ksync client against the simulator — programming 100k routes with bulk, and
 // 100k single awaited requests — against a pure-Node client (node:net + the thrift codec +
-// netlink framing in JS, bench/peers/node-ksync.ts) on the same simulator, in the same run.
+// netlink framing in JS, bench/peers/node-ksync.ts) on the same simulator, in the same run; our client both
+// with its I/O on Node's loop (the default) and on native threads.
 
 import { decode, encode, Ksync, NhType, SandeshOp, Simulator, type MessageName } from 'vrouter-io'
 
@@ -40,6 +41,8 @@ export const ksync: Benchmark = {
   async run() {
     await using sim = await Simulator.start()
     await using ours = await Ksync.connect(sim.ksync)
+    // The same client with its I/O on native threads instead of Node's loop (KsyncOptions.io).
+    await using threads = await Ksync.connect(sim.ksync, { io: 'threads' })
     await ours.add('vr_nexthop_req', { nhr_id: 10, nhr_type: NhType.DISCARD, nhr_family: 2, nhr_flags: 1 })
     await ours.add('vr_vrf_req', { vrf_idx: 1 })
     const peer = await NodeKsyncClient.connect(sim.ksync.slice('unix:'.length), ['vr_route_req', 'vr_mpls_req'])
@@ -49,16 +52,20 @@ export const ksync: Benchmark = {
       const peerRoutes = Array.from({ length: ROUTES }, (_, i) => ({ name: 'vr_route_req' as const, fields: full('vr_route_req', route(i)) }))
       // Warm both paths (JIT, the simulator's tries), then measure three rounds each.
       await ours.bulk(ourRoutes.slice(0, 20_000))
+      await threads.bulk(ourRoutes.slice(0, 20_000))
       await Promise.all(peer.bulk(peerRoutes.slice(0, 20_000)))
       const oursBulk: number[] = []
+      const threadsBulk: number[] = []
       const peerBulk: number[] = []
       for (let round = 0; round < 3; round++) {
         oursBulk.push(ROUTES / (await timed(() => ours.bulk(ourRoutes))))
+        threadsBulk.push(ROUTES / (await timed(() => threads.bulk(ourRoutes))))
         peerBulk.push(ROUTES / (await timed(() => Promise.all(peer.bulk(peerRoutes)))))
       }
       const failed = (await ours.bulk(ourRoutes.slice(0, 100))).filter((r) => !r.ok).length
       if (failed) throw new Error(`${failed} route ADDs failed`)
       rows.push({ case: `bulk: program ${ROUTES / 1000}k routes`, unit: 'requests/s', ours: median(oursBulk), peers: { node: median(peerBulk) } })
+      rows.push({ case: `bulk: program ${ROUTES / 1000}k routes, io: 'threads'`, unit: 'requests/s', ours: median(threadsBulk), peers: { node: median(peerBulk) } })
 
       const get = { mr_label: 1 }
       await ours.add('vr_mpls_req', { mr_label: 1, mr_nhid: 10 })
@@ -73,6 +80,7 @@ export const ksync: Benchmark = {
         return lat.sort()
       }
       const oursLat = await latencies(SINGLES, () => ours.get('vr_mpls_req', get))()
+      const threadsLat = await latencies(SINGLES, () => threads.get('vr_mpls_req', get))()
       const peerLat = await latencies(SINGLES, () => peer.request('vr_mpls_req', peerGet))()
       const rate = (lat: Float64Array) => 1e6 / (lat.reduce((a, b) => a + b, 0) / lat.length)
       const p50 = (lat: Float64Array) => lat[lat.length >> 1].toFixed(1)
@@ -80,6 +88,12 @@ export const ksync: Benchmark = {
         case: `single awaited GET, ${SINGLES / 1000}k (p50 ours ${p50(oursLat)} µs, node ${p50(peerLat)} µs)`,
         unit: 'requests/s',
         ours: rate(oursLat),
+        peers: { node: rate(peerLat) },
+      })
+      rows.push({
+        case: `single awaited GET, io: 'threads' (p50 ${p50(threadsLat)} µs)`,
+        unit: 'requests/s',
+        ours: rate(threadsLat),
         peers: { node: rate(peerLat) },
       })
       return rows

@@ -34,6 +34,12 @@ export interface KsyncOptions {
   familyId?: number
   /** `nlmsg_pid` to send (default: this process's id, as the agent). */
   pid?: number
+  /**
+   * Who does the socket I/O on `unix:` and `tcp:`: `loop` (default), Node's own event loop — requests are written from
+   * the JavaScript thread and answers read there, the lowest round-trip time; or `threads`, a native reader and
+   * writer, which keep the socket moving while JavaScript is busy elsewhere. Other endpoints always use threads.
+   */
+  io?: 'loop' | 'threads'
 }
 
 /** The answer to one request: vRouter's response code and the objects that followed it. */
@@ -135,7 +141,7 @@ export class Ksync implements AsyncDisposable {
    */
   static async connect(endpoint: string = defaultKsyncEndpoint(), options: KsyncOptions = {}): Promise<Ksync> {
     const k = new Ksync(endpoint)
-    const connected = native.connectKsync(endpoint, { familyId: options.familyId, pid: options.pid }, (batch) => k.#onEvents(batch))
+    const connected = native.connectKsync(endpoint, { familyId: options.familyId, pid: options.pid, threads: options.io === 'threads' }, (batch) => k.#onEvents(batch))
     if ('code' in connected) {
       throw new TransportError(`cannot connect to ${endpoint}: ${connected.message}`, { code: connected.code, endpoint })
     }

@@ -10,21 +10,23 @@ import test from 'ava'
 
 import { AbortError, Ksync, KsyncError, NhType, ProtocolError, SandeshOp, Simulator, TransportError, type Dialect } from '../lib/index'
 
-async function withSim(dialect: Dialect = 'dpdk', tcp = false) {
+async function withSim(dialect: Dialect = 'dpdk', tcp = false, io: 'loop' | 'threads' = 'loop') {
   const sim = await Simulator.start({ dialect, tcpPort: tcp ? 0 : undefined })
-  const ksync = await Ksync.connect(tcp ? sim.ksyncTcp! : sim.ksync)
+  const ksync = await Ksync.connect(tcp ? sim.ksyncTcp! : sim.ksync, { io })
   await ksync.add('vr_nexthop_req', { nhr_id: 10, nhr_type: NhType.DISCARD, nhr_family: 2, nhr_flags: 1 })
   return { sim, ksync, [Symbol.asyncDispose]: async () => (await ksync.close(), await sim.close()) }
 }
 
-for (const [dialect, tcp] of [
-  ['dpdk', false],
-  ['kernel', false],
-  ['windows', false],
-  ['dpdk', true],
+for (const [dialect, tcp, io] of [
+  ['dpdk', false, 'loop'],
+  ['kernel', false, 'loop'],
+  ['windows', false, 'loop'],
+  ['dpdk', true, 'loop'],
+  ['dpdk', false, 'threads'],
+  ['dpdk', true, 'threads'],
 ] as const) {
-  test(`add, get, del and errors over ${tcp ? 'TCP' : 'a Unix socket'} (${dialect} framing)`, async (t) => {
-    await using s = await withSim(dialect, tcp)
+  test(`add, get, del and errors over ${tcp ? 'TCP' : 'a Unix socket'} (${dialect} framing, I/O on ${io === 'loop' ? "Node's loop" : 'native threads'})`, async (t) => {
+    await using s = await withSim(dialect, tcp, io)
     const k = s.ksync
     t.is(await k.add('vr_mpls_req', { mr_label: 100, mr_nhid: 10 }), 0)
     t.like(await k.get('vr_mpls_req', { mr_label: 100 }), { mr_label: 100, mr_nhid: 10 })
@@ -38,18 +40,20 @@ for (const [dialect, tcp] of [
   })
 }
 
-test('many requests in flight resolve in order, each with its own outcome', async (t) => {
-  await using s = await withSim()
-  const k = s.ksync
-  const labels = Array.from({ length: 500 }, (_, i) => i)
-  const codes = await Promise.all(labels.map((l) => k.add('vr_mpls_req', { mr_label: l, mr_nhid: 10 })))
-  t.true(codes.every((c) => c === 0))
-  const got = await Promise.all(labels.map((l) => k.get('vr_mpls_req', { mr_label: l })))
-  t.deepEqual(
-    got.map((m) => m.mr_label),
-    labels,
-  )
-})
+for (const io of ['loop', 'threads'] as const) {
+  test(`many requests in flight resolve in order, each with its own outcome (I/O on ${io})`, async (t) => {
+    await using s = await withSim('dpdk', false, io)
+    const k = s.ksync
+    const labels = Array.from({ length: 500 }, (_, i) => i)
+    const codes = await Promise.all(labels.map((l) => k.add('vr_mpls_req', { mr_label: l, mr_nhid: 10 })))
+    t.true(codes.every((c) => c === 0))
+    const got = await Promise.all(labels.map((l) => k.get('vr_mpls_req', { mr_label: l })))
+    t.deepEqual(
+      got.map((m) => m.mr_label),
+      labels,
+    )
+  })
+}
 
 test('bulk: each request its own result, packed into frames', async (t) => {
   await using s = await withSim()

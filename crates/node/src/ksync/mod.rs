@@ -46,6 +46,8 @@ pub struct NativeEventBatch {
 pub struct NativeKsyncOptions {
     pub family_id: Option<u16>,
     pub pid: Option<u32>,
+    /// Native reader and writer threads even where Node's loop could serve the socket.
+    pub threads: Option<bool>,
 }
 
 /// A failed connect, returned rather than thrown so that JavaScript gets a typed error.
@@ -79,18 +81,21 @@ pub fn connect_ksync(
     options: NativeKsyncOptions,
     on_events: Function<NativeEventBatch, ()>,
 ) -> Result<Either<NativeKsync, ConnectFailure>> {
+    let threads = options.threads.unwrap_or(false);
     let options = ClientOptions { family_id: options.family_id, pid: options.pid, ..Default::default() };
     let failure = |e: vrouter_io::Error| Either::B(ConnectFailure { code: crate::transport_code::of(e.kind()).into(), message: e.to_string() });
     #[cfg(unix)]
-    match vrouter_io::ksync::PolledKsyncClient::connect(&endpoint, options.clone()) {
-        Ok(Some(client)) => {
-            let polled = polled::PolledKsync::start(env.raw(), client, on_events.value().value)?;
-            return Ok(Either::A(NativeKsync { backend: Backend::Polled(polled) }));
+    if !threads {
+        match vrouter_io::ksync::PolledKsyncClient::connect(&endpoint, options.clone()) {
+            Ok(Some(client)) => {
+                let polled = polled::PolledKsync::start(env.raw(), client, on_events.value().value)?;
+                return Ok(Either::A(NativeKsync { backend: Backend::Polled(polled) }));
+            }
+            Ok(None) => {}
+            Err(e) => return Ok(failure(e)),
         }
-        Ok(None) => {}
-        Err(e) => return Ok(failure(e)),
     }
-    let _ = env;
+    let _ = (env, threads);
     // Weak: an idle connection must not keep Node running; `setActive` refs it while work is pending.
     let events: Arc<Events> = Arc::new(on_events.build_threadsafe_function().callee_handled::<false>().weak::<true>().build_callback(|ctx| Ok(batch(ctx.value)))?);
     let sink = events.clone();
