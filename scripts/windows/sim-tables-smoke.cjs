@@ -57,6 +57,8 @@ async function main() {
     } finally {
       await sim.close()
     }
+    // Closing the simulator removes its sections (nothing else holds them).
+    await assert.rejects(vr.FlowTable.open({ section: sim.flowTable, size: sim.flowTableSize }), { name: 'TableError', code: 'ERR_TABLE_NOT_FOUND' })
   } catch (e) {
     const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 400)
     console.log(`${who}: FAIL (${reason})`)
