@@ -33,8 +33,12 @@ pub trait ColumnValue: Copy + Default {
     const SIZE: usize;
     /// The kind JavaScript makes a view of.
     const KIND: &'static str;
-    /// Stores the value at `dst` (exactly `SIZE` bytes), in host order.
-    fn put(self, dst: &mut [u8]);
+    /// Stores the value at `dst`, in host order, unaligned.
+    ///
+    /// # Safety
+    ///
+    /// `dst` is valid for writes of `SIZE` bytes.
+    unsafe fn put_raw(self, dst: *mut u8);
     /// Hands a column of values over as a typed array.
     fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()>;
 }
@@ -44,9 +48,10 @@ macro_rules! scalar_column {
         impl ColumnValue for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
             const KIND: &'static str = $kind;
-            #[inline]
-            fn put(self, dst: &mut [u8]) {
-                dst.copy_from_slice(&self.to_ne_bytes());
+            #[inline(always)]
+            unsafe fn put_raw(self, dst: *mut u8) {
+                // SAFETY: the caller vouches for SIZE writable bytes.
+                unsafe { dst.cast::<$t>().write_unaligned(self) }
             }
             fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()> {
                 obj.set(name, $array::new(values))
@@ -69,9 +74,10 @@ where
 {
     const SIZE: usize = N;
     const KIND: &'static str = "bytes";
-    #[inline]
-    fn put(self, dst: &mut [u8]) {
-        dst.copy_from_slice(&self);
+    #[inline(always)]
+    unsafe fn put_raw(self, dst: *mut u8) {
+        // SAFETY: the caller vouches for N writable bytes.
+        unsafe { dst.cast::<[u8; N]>().write_unaligned(self) }
     }
     fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()> {
         // The same allocation, seen as bytes: [u8; N] has u8's alignment, so the layout matches.
@@ -102,6 +108,7 @@ macro_rules! columns {
         impl $row {
             /// The fields of a copied entry.
             #[allow(non_snake_case)]
+            #[inline(always)]
             pub fn of($s: $src) -> Self {
                 Self { $($name: $e,)* }
             }
@@ -138,14 +145,30 @@ macro_rules! columns {
             }
 
             /// Writes the row at `row` of an arena whose columns start at `offsets` (from
-            /// [`offsets`](Self::offsets); the caller checked `row` against the capacity).
-            #[inline]
+            /// [`offsets`](Self::offsets) for the arena's capacity).
+            ///
+            /// # Panics
+            ///
+            /// When a column of the row would end past the arena. Every column is checked before
+            /// anything is stored, without a branch per column: this runs for every entry.
+            #[inline(always)]
             pub fn write(&self, arena: &mut [u8], offsets: &[usize], row: usize) {
                 use $crate::tables::columns::ColumnValue;
+                const COLUMNS: usize = [$(stringify!($name),)*].len();
+                let offsets: &[usize; COLUMNS] = offsets.try_into().expect("one offset per column");
+                let len = arena.len();
+                let mut fits = true;
                 let mut column = 0;
                 $(
-                    let at = offsets[column] + row * <$t as ColumnValue>::SIZE;
-                    self.$name.put(&mut arena[at..at + <$t as ColumnValue>::SIZE]);
+                    fits &= offsets[column].saturating_add(row.saturating_add(1).saturating_mul(<$t as ColumnValue>::SIZE)) <= len;
+                    column += 1;
+                )*
+                assert!(fits, "row {row} is past the arena");
+                let base = arena.as_mut_ptr();
+                column = 0;
+                $(
+                    // SAFETY: checked above: the column's bytes of this row are inside the arena.
+                    unsafe { self.$name.put_raw(base.add(offsets[column] + row * <$t as ColumnValue>::SIZE)) };
                     column += 1;
                 )*
                 let _ = column;

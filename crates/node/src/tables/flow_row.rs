@@ -2,31 +2,64 @@
 //! names): every field of `struct vr_flow_entry` a reader uses, decoded (ports in host order,
 //! addresses as 16 bytes in network order, IPv4 in the first 4), from a consistent copy.
 
-use vrouter_proto::tables::{FlowEntryCopy, FlowEntryRef, FlowKey, FlowStats};
+use vrouter_proto::tables::{
+    FlowEntryCopy, FlowEntryRef, FlowStats, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION,
+};
 
 use super::columns::columns;
 
-fn addr(ip: std::net::IpAddr) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    match ip {
-        std::net::IpAddr::V4(a) => out[..4].copy_from_slice(&a.octets()),
-        std::net::IpAddr::V6(a) => out = a.octets(),
+/// The key's columns, decoded straight from the copy's key bytes (a released entry's key, of
+/// neither length, reads as zeros): the same values `FlowKey` gives, without building one.
+#[derive(Default, Clone, Copy)]
+pub struct KeyColumns {
+    pub family: u8,
+    pub proto: u8,
+    pub sport: u16,
+    pub dport: u16,
+    pub nh: u32,
+    /// Network order; IPv4 in the first 4 bytes.
+    pub sip: [u8; 16],
+    pub dip: [u8; 16],
+}
+
+impl KeyColumns {
+    #[inline(always)]
+    fn of(entry: &[u8; 256]) -> Self {
+        let k: &[u8; FLOW_KEY_REGION] = entry[FE_KEY..FE_KEY + FLOW_KEY_REGION].try_into().expect("45 bytes");
+        let mut out = Self::default();
+        let len = k[FLOW_KEY_REGION - 1];
+        if len != FLOW_KEY_LEN_INET && len != FLOW_KEY_LEN_INET6 {
+            return out;
+        }
+        out.family = k[0];
+        out.proto = k[1];
+        out.sport = u16::from_be_bytes([k[4], k[5]]);
+        out.dport = u16::from_be_bytes([k[6], k[7]]);
+        out.nh = u32::from_le_bytes([k[8], k[9], k[10], k[11]]);
+        if len == FLOW_KEY_LEN_INET {
+            out.sip[..4].copy_from_slice(&k[12..16]);
+            out.dip[..4].copy_from_slice(&k[16..20]);
+        } else {
+            out.sip.copy_from_slice(&k[12..28]);
+            out.dip.copy_from_slice(&k[28..44]);
+        }
+        out
     }
-    out
 }
 
 /// What the columns are read from: a copy, its view, key and counters, each decoded once.
 pub struct FlowSource<'a> {
     pub copy: &'a FlowEntryCopy,
     pub v: FlowEntryRef<'a>,
-    pub key: Option<FlowKey>,
+    pub key: KeyColumns,
     pub stats: FlowStats,
 }
 
 impl<'a> FlowSource<'a> {
+    #[inline(always)]
     pub fn new(copy: &'a FlowEntryCopy) -> Self {
         let v = copy.view();
-        Self { copy, v, key: v.key(), stats: v.stats() }
+        Self { copy, v, key: KeyColumns::of(copy.bytes()), stats: v.stats() }
     }
 }
 
@@ -41,14 +74,14 @@ columns!(FlowRow, FlowColumns, &FlowSource<'_>, |c| {
     vrf: u16 = c.v.vrf(),
     dvrf: u16 = c.v.dvrf(),
     rflow: i32 = c.v.rflow(),
-    family: u8 = c.key.map_or(0, |k| k.family()),
-    proto: u8 = c.key.map_or(0, |k| k.proto()),
+    family: u8 = c.key.family,
+    proto: u8 = c.key.proto,
     keyLen: u8 = c.v.key_len(),
-    sport: u16 = c.key.map_or(0, |k| k.sport()),
-    dport: u16 = c.key.map_or(0, |k| k.dport()),
-    keyNh: u32 = c.key.map_or(0, |k| k.nh_id()),
-    sip: [u8; 16] = c.key.map_or([0; 16], |k| addr(k.sip())),
-    dip: [u8; 16] = c.key.map_or([0; 16], |k| addr(k.dip())),
+    sport: u16 = c.key.sport,
+    dport: u16 = c.key.dport,
+    keyNh: u32 = c.key.nh,
+    sip: [u8; 16] = c.key.sip,
+    dip: [u8; 16] = c.key.dip,
     srcNh: u32 = c.v.src_nh_index(),
     bytes: u32 = c.stats.bytes,
     bytesOflow: u16 = c.stats.bytes_oflow,
