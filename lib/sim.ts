@@ -168,9 +168,12 @@ export class Simulator implements AsyncDisposable {
    * On Windows the message pipe `\\.\pipe\<dir's name>-pkt0`, one agent at a time, as the driver's pkt0 device.
    */
   readonly pkt0: string
-  /** The flow table file (absolute path), as `vr_flow_table_data` reports it. */
+  /**
+   * The flow table, as `vr_flow_table_data` reports it: a file (absolute path) on Linux, a named section
+   * (`Local\…`) on Windows, where the driver itself leaves the path empty.
+   */
   readonly flowTable: string
-  /** The bridge table file (absolute path), as `vr_bridge_table_data` reports it. */
+  /** The bridge table, as `vr_bridge_table_data` reports it: a file on Linux, a named section on Windows. */
   readonly bridgeTable: string
   /** Bytes of the flow table (entries of 256 bytes, main then overflow). */
   readonly flowTableSize: number
