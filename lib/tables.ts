@@ -310,6 +310,8 @@ class Arena<C> {
 const ARENA_ROWS = 4096
 /** A batch of `active()` smaller than this asks for a fresh arena first. */
 const MIN_BATCH = 512
+/** Keys {@link FlowTable.lookupMany} hands to native code at once. */
+const LOOKUP_BATCH = 256
 
 const ACTION_NAMES = Object.fromEntries(Object.entries(FlowAction).map(([k, v]) => [v, k])) as Record<number, string>
 
@@ -565,6 +567,10 @@ export class FlowTable implements AsyncDisposable, Disposable {
   #arena: Arena<FlowColumns> | undefined
   readonly #layout: NativeColumn[]
   readonly #id: number
+  /** {@link lookupMany}'s buffers: keys packed six numbers each, the indexes found, which input each key came from. */
+  #lookupKeys: Uint32Array | undefined
+  #lookupFound: Int32Array | undefined
+  #lookupWhich: Uint32Array | undefined
 
   private constructor(n: NativeFlowTable, layout: '2024' | '2019') {
     this.#native = n
@@ -628,6 +634,48 @@ export class FlowTable implements AsyncDisposable, Disposable {
     if (index < 0) return undefined
     a.used++
     return new FlowEntryView(a.cols, row, this.mainEntries)
+  }
+
+  /**
+   * {@link lookup} of many keys at once: the result's `i`-th element is the entry with `keys[i]`, or `undefined`.
+   * IPv4 keys are looked up in native code in batches, the bucket lines of the keys a few places ahead fetched while
+   * one is resolved, so that the memory latencies of different keys overlap: per key, several times faster than
+   * {@link lookup} on a table much larger than the CPU caches. Every entry is copied and checked as {@link lookup}
+   * checks it.
+   */
+  lookupMany(keys: readonly FlowKeyInput[]): (FlowEntry | undefined)[] {
+    const n = this.#open()
+    const out: (FlowEntry | undefined)[] = new Array(keys.length).fill(undefined)
+    const packed = (this.#lookupKeys ??= new Uint32Array(LOOKUP_BATCH * 6))
+    const found = (this.#lookupFound ??= new Int32Array(LOOKUP_BATCH))
+    const which = (this.#lookupWhich ??= new Uint32Array(LOOKUP_BATCH))
+    for (let at = 0; at < keys.length; ) {
+      let m = 0
+      for (; at < keys.length && m < LOOKUP_BATCH; at++) {
+        const key = keys[at]
+        const sip = ipv4Number(key.src)
+        const dip = sip < 0 ? -1 : ipv4Number(key.dst)
+        if (dip < 0) {
+          out[at] = this.lookup(key)
+          continue
+        }
+        const o = m * 6
+        packed[o] = key.proto
+        packed[o + 1] = sip
+        packed[o + 2] = dip
+        packed[o + 3] = key.sport
+        packed[o + 4] = key.dport
+        packed[o + 5] = key.nh ?? 0
+        which[m++] = at
+      }
+      if (m === 0) continue
+      const a = this.#rows(m)
+      const row = a.used
+      n.fillLookupMany4(row, packed.subarray(0, m * 6), found)
+      a.used += m
+      for (let j = 0; j < m; j++) if (found[j] >= 0) out[which[j]] = new FlowEntryView(a.cols, row + j, this.mainEntries)
+    }
+    return out
   }
 
   /** The active entries, in index order, fetched from native code in batches. */

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 import test from 'ava'
 
-import { BridgeTable, FlowAction, FlowFlag, FlowTable, Ksync, Simulator, TableError, VifFlag, VifType, type Dialect } from '../lib/index'
+import { BridgeTable, FlowAction, FlowFlag, FlowTable, Ksync, Simulator, TableError, VifFlag, VifType, type Dialect, type FlowKeyInput } from '../lib/index'
 
 /** Two VIRTUAL vifs with POLICY_ENABLED (traffic comes from them), through the library's own client. */
 async function addVifs(ksync: Ksync, ids: number[]): Promise<void> {
@@ -75,6 +75,31 @@ test('opened through ksync: tens of thousands of flows from traffic, counted, re
   }
   t.true(checked > 400)
   t.is(flows.lookup({ proto: 6, src: '10.9.9.9', dst: '10.9.9.8', sport: 1, dport: 2, nh: 0 }), undefined)
+
+  // lookupMany: every key in order, more keys than one native batch, misses in between (undefined in their place).
+  const missing = { proto: 6, src: '10.9.9.9', dst: '10.9.9.8', sport: 1, dport: 2, nh: 0 }
+  const keys = []
+  for (let i = 0; i < all.count; i += 37) keys.push(i % 5 === 0 ? missing : flows.entryOf(all, i).key)
+  t.true(keys.length > 1000)
+  const many = flows.lookupMany(keys)
+  t.is(many.length, keys.length)
+  let hits = 0
+  for (let j = 0; j < keys.length; j++) {
+    const one = flows.lookup(keys[j])
+    if (keys[j] === missing) {
+      t.is(many[j], undefined)
+      continue
+    }
+    hits++
+    t.truthy(many[j])
+    t.is(many[j]!.index, one!.index)
+    t.is(many[j]!.genId, one!.genId)
+    t.deepEqual(many[j]!.key, keys[j])
+    t.deepEqual(many[j]!.toJSON(), one!.toJSON())
+  }
+  t.true(hits > 800)
+  t.deepEqual(flows.lookupMany([]), [])
+  t.throws(() => flows.lookupMany([{ proto: 6, src: '10.0.0.1', dst: '10.0.0.2', sport: 70_000, dport: 80, nh: 0 }]), { message: /port 70000/ })
 
   // An entry by index: what the traffic generator sent (TCP to 80 or UDP to 53, host-order ports), HOLD, NEW_FLOW.
   const first = flows.get(all.index[0])!
@@ -179,6 +204,9 @@ test('a flow the agent programs is read back with its action, reverse flow and c
   t.truthy(e6)
   t.is(e6!.index, f6.fresp_index)
   t.deepEqual(e6!.key, { family: 'inet6', proto: 6, src: '2001:db8::1', dst: '2001:db8::abcd', sport: 12345, dport: 443, nh: 23 })
+  // IPv6 keys in lookupMany go through the single lookup, in their place among IPv4 ones.
+  const mixed = flows.lookupMany([e6!.key, { proto: 6, src: '10.200.0.1', dst: '10.200.0.2', sport: 1, dport: 2, nh: 23 }, e6!.key])
+  t.deepEqual(mixed.map((e) => e?.index), [f6.fresp_index, undefined, f6.fresp_index])
   t.like(flows.stats(), { active: 2, ipv4: 1, ipv6: 1, forward: 1, drop: 1 })
   t.is(flows.scan({ src: '2001:db8::/32' }).count, 1)
 })
@@ -192,10 +220,15 @@ test('the 2019 layout: flags, action and counters read from their older offsets'
   t.is(flows.stats().active, 3000)
   t.is(flows.stats().hold, 3000)
   const seen = new Set<number>()
+  const keys: FlowKeyInput[] = []
+  const indexes: number[] = []
   for (const e of flows.active()) {
     seen.add(e.index)
     t.is(flows.lookup(e.key)?.index, e.index)
+    keys.push(e.key)
+    indexes.push(e.index)
   }
+  t.deepEqual(flows.lookupMany(keys).map((e) => e?.index), indexes)
   t.deepEqual(seen, activeInFile(sim.flowTable, 86))
   // Read with the 2024 layout, fe_flags is taken from where the 2019 entry keeps fe_rflow (−1).
   await using wrong = await FlowTable.open({ path: sim.flowTable, size: sim.flowTableSize })

@@ -20,7 +20,7 @@ use std::str::FromStr;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use vrouter_proto::tables::{
-    flow_copy_is_active, lookup_bridge, lookup_flow, racy_copy, read_bridge_entry, scan_bridge,
+    flow_copy_is_active, lookup_bridge, lookup_flow_hashed, prefetch_bucket, racy_copy, same_key, read_bridge_entry, scan_bridge,
     scan_flows, BridgeFilter, BridgeKey, FlowEntryCopy, FlowFilter, FlowKey, FlowLayout, Prefix, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_REGION, read_retrying_into,
 };
 
@@ -218,6 +218,27 @@ impl NativeFlowTable {
         self.with(|r| r.fill_lookup(row, &key).map_err(invalid))
     }
 
+    /// Looks up many IPv4 keys at once: `keys` holds six numbers per key (proto, source and
+    /// destination address as host-order integers, source and destination port, nexthop id).
+    /// Key `i` is copied into row `row + i` when found; `out[i]` gets its index, or −1. Returns
+    /// how many were found.
+    #[napi]
+    pub fn fill_lookup_many4(&mut self, row: u32, keys: Uint32Array, out: Int32Array) -> Result<u32> {
+        if keys.len() % 6 != 0 {
+            return Err(invalid(format!("keys hold six numbers each, got {}", keys.len())));
+        }
+        let mut parsed = Vec::with_capacity(keys.len() / 6);
+        for k in keys.chunks_exact(6) {
+            let proto = u8::try_from(k[0]).map_err(|_| invalid(format!("protocol {} does not fit 8 bits", k[0])))?;
+            let port = |p: u32| u16::try_from(p).map_err(|_| invalid(format!("port {p} does not fit 16 bits")));
+            parsed.push(FlowKey::inet(proto, k[1].into(), k[2].into(), port(k[3])?, port(k[4])?, k[5]));
+        }
+        let mut out = out;
+        // SAFETY: the slice is used only during this call, on the JavaScript thread.
+        let out = unsafe { out.as_mut() };
+        self.with(|r| r.fill_lookup_many(row, &parsed, out).map_err(invalid))
+    }
+
     /// Makes `arena` (of `arenaBytes(capacity)` bytes) the destination of `fillScan`: a scan
     /// buffer JavaScript reuses from scan to scan.
     #[napi]
@@ -365,26 +386,58 @@ impl FlowReader {
     /// See `NativeFlowTable::fill_lookup`.
     pub fn fill_lookup(&mut self, row: u32, key: &FlowKey) -> std::result::Result<i32, String> {
         self.arena(row, 1)?;
+        Ok(self.lookup_into(row, key, key.hash()))
+    }
+
+    /// See `NativeFlowTable::fill_lookup_many`: keys resolved in order while the buckets of the
+    /// keys [`LOOKUP_AHEAD`] further on are being fetched, so that their memory latencies overlap.
+    pub fn fill_lookup_many(&mut self, row: u32, keys: &[FlowKey], out: &mut [i32]) -> std::result::Result<u32, String> {
+        if out.len() < keys.len() {
+            return Err(format!("{} keys need {} result slots, got {}", keys.len(), keys.len(), out.len()));
+        }
+        self.arena(row, keys.len() as u32)?;
+        let hashes: Vec<u32> = keys.iter().map(FlowKey::hash).collect();
+        let (bytes, geometry) = (self.table.bytes(), self.table.geometry);
+        for &h in hashes.iter().take(LOOKUP_AHEAD) {
+            prefetch_bucket(bytes, &geometry, h);
+        }
+        let mut found = 0;
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(&h) = hashes.get(i + LOOKUP_AHEAD) {
+                prefetch_bucket(self.table.bytes(), &geometry, h);
+            }
+            out[i] = self.lookup_into(row + i as u32, key, hashes[i]);
+            found += u32::from(out[i] >= 0);
+        }
+        Ok(found)
+    }
+
+    /// Finds `key` (whose hash is `hash`), copies its entry into row `row` (checked by the
+    /// caller) and returns its index, or −1.
+    fn lookup_into(&mut self, row: u32, key: &FlowKey, hash: u32) -> i32 {
         let (table, layout, copy) = (&self.table, self.layout, &mut self.copy);
         let bytes = table.bytes();
-        let len = key.key_len() as usize;
         // A key moved or replaced between the walk and the copy is looked up again.
         for _ in 0..4 {
-            let Some(index) = lookup_flow(bytes, &table.geometry, layout, key) else { return Ok(-1) };
+            let Some(index) = lookup_flow_hashed(bytes, &table.geometry, layout, key, hash) else { return -1 };
             if !matches!(read_retrying_into(bytes, layout, index, copy), Ok(true)) {
                 continue;
             }
-            let stored = &copy.bytes()[FE_KEY..FE_KEY + FLOW_KEY_REGION];
-            if flow_copy_is_active(copy) && stored[44] == key.key_len() && stored[..len] == *key.key_bytes() {
-                let arena = self.arena.as_mut().ok_or("no arena attached")?;
-                let (out, offsets) = arena.parts();
-                FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row as usize);
-                return Ok(index as i32);
+            let stored: &[u8; FLOW_KEY_REGION] = copy.bytes()[FE_KEY..FE_KEY + FLOW_KEY_REGION].try_into().expect("45 bytes");
+            if flow_copy_is_active(copy) && same_key(stored, key) {
+                if let Some(arena) = self.arena.as_mut() {
+                    let (out, offsets) = arena.parts();
+                    FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row as usize);
+                }
+                return index as i32;
             }
         }
-        Ok(-1)
+        -1
     }
 }
+
+/// How many keys ahead of the one it resolves a lookup of many keys fetches buckets for.
+const LOOKUP_AHEAD: usize = 8;
 
 fn flow_stats(table: &MappedTable, layout: FlowLayout) -> NativeFlowTableStats {
     let g = table.geometry;

@@ -12,7 +12,7 @@ use super::bridge_entry::BridgeEntryRef;
 use super::bridge_key::BridgeKey;
 use super::constants::INVALID_INDEX;
 use super::flow_entry::FlowEntryRef;
-use super::flow_key::FlowKey;
+use super::flow_key::{FlowKey, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION};
 use super::flow_layout::FlowLayout;
 use super::geometry::TableGeometry;
 use super::hash::HENTRIES_PER_BUCKET;
@@ -38,12 +38,7 @@ impl<'a, B: TableBytes + ?Sized> BucketWalk<'a, B> {
         let too_short = (table.byte_len() as u64) < geometry.byte_len();
         let bucket = geometry.bucket_of(hash);
         if !too_short {
-            // The four slots are looked at one after the other; fetch their first two cache lines
-            // (flags and key) at once rather than wait for each in turn.
-            let size = geometry.entry_size() as usize;
-            for slot in 0..HENTRIES_PER_BUCKET as usize {
-                table.prefetch((bucket as usize + slot) * size, size.min(128));
-            }
+            prefetch_bucket(table, geometry, hash);
         }
         Self {
             table,
@@ -117,6 +112,22 @@ impl<B: TableBytes + ?Sized> Iterator for BucketWalk<'_, B> {
     }
 }
 
+/// Asks the memory system for what a lookup of `hash` reads first, so that the lines arrive
+/// together rather than one miss after another: the first three cache lines of each of the
+/// bucket's four slots (flags and key, then the rest of a flow entry's fields, which the copy of
+/// the entry found reads). Lookups of many keys call it for keys ahead of the one they resolve.
+/// Never a memory access itself; nothing for a table shorter than `geometry`.
+pub fn prefetch_bucket<B: TableBytes + ?Sized>(table: &B, geometry: &TableGeometry, hash: u32) {
+    let size = geometry.entry_size() as usize;
+    let bucket = geometry.bucket_of(hash) as usize;
+    if (table.byte_len() as u64) < geometry.byte_len() {
+        return;
+    }
+    for slot in 0..HENTRIES_PER_BUCKET as usize {
+        table.prefetch((bucket + slot) * size, size.min(192));
+    }
+}
+
 /// The index of the live flow entry with `key`, if any.
 ///
 /// Live means hentry `VALID`, `fe_flags` `ACTIVE` and not `DELETE_MARKED`, with the same key
@@ -129,7 +140,19 @@ pub fn lookup_flow<B: TableBytes + ?Sized>(
     layout: FlowLayout,
     key: &FlowKey,
 ) -> Option<u32> {
-    BucketWalk::new(table, geometry, key.hash())
+    lookup_flow_hashed(table, geometry, layout, key, key.hash())
+}
+
+/// [`lookup_flow`] for a key whose hash (`key.hash()`) is already known.
+pub fn lookup_flow_hashed<B: TableBytes + ?Sized>(
+    table: &B,
+    geometry: &TableGeometry,
+    layout: FlowLayout,
+    key: &FlowKey,
+    hash: u32,
+) -> Option<u32> {
+    debug_assert_eq!(hash, key.hash());
+    BucketWalk::new(table, geometry, hash)
         .find(|&index| flow_matches(table, geometry, layout, index, key))
 }
 
@@ -161,7 +184,23 @@ pub(crate) fn flow_matches<B: TableBytes + ?Sized>(
     if !entry.is_live() || entry.key_len() != key.key_len() {
         return false;
     }
-    entry.key_region()[..key.key_len() as usize] == *key.key_bytes()
+    same_key(&entry.key_region(), key)
+}
+
+/// Whether a stored key region holds `key`: its length byte and its first `key_len` bytes (the
+/// rest is not part of the key). Compared at the two lengths a key has, as fixed-size compares
+/// the compiler turns into a few vector instructions rather than a call to `memcmp`.
+#[inline]
+pub fn same_key(region: &[u8; FLOW_KEY_REGION], key: &FlowKey) -> bool {
+    let (len, bytes) = (key.key_len(), key.key_bytes());
+    if region[FLOW_KEY_REGION - 1] != len {
+        return false;
+    }
+    match len {
+        FLOW_KEY_LEN_INET => region[..FLOW_KEY_LEN_INET as usize] == bytes[..FLOW_KEY_LEN_INET as usize],
+        FLOW_KEY_LEN_INET6 => region[..FLOW_KEY_LEN_INET6 as usize] == bytes[..FLOW_KEY_LEN_INET6 as usize],
+        _ => region[..len as usize] == *bytes,
+    }
 }
 
 pub(crate) fn bridge_matches<B: TableBytes + ?Sized>(

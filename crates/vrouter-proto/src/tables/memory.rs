@@ -140,17 +140,18 @@ impl TableBytes for [AtomicU8] {
 #[inline]
 pub fn racy_copy(src: &[AtomicU8], dst: &mut [u8]) {
     assert_eq!(src.len(), dst.len(), "racy_copy: lengths differ");
-    // Short reads (flags, a key) as plain byte loads: `rep movsb` has a start-up cost that only
-    // pays off on longer copies.
+    // Reads of a few bytes (flags, a gen id) as plain byte loads; up to an entry (a key, an
+    // entry's fields) as 16-byte moves: `rep movsb` has a start-up cost that only pays off on
+    // longer copies.
+    #[cfg(target_arch = "x86_64")]
+    if (16..=SHORT_COPY).contains(&dst.len()) {
+        return copy_16s(src, dst);
+    }
     if dst.len() < 64 {
         for (d, s) in dst.iter_mut().zip(src) {
             *d = s.load(Ordering::Relaxed);
         }
         return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if dst.len() <= SHORT_COPY {
-        return copy_16s(src, dst);
     }
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `src` is readable and `dst` writable for `len` bytes (two slices of that length,
@@ -175,7 +176,7 @@ pub fn racy_copy(src: &[AtomicU8], dst: &mut [u8]) {
 #[cfg(target_arch = "x86_64")]
 const SHORT_COPY: usize = 256;
 
-/// [`racy_copy`] of 64 to [`SHORT_COPY`] bytes: 16-byte `movdqu` loads and stores (SSE2, in every
+/// [`racy_copy`] of 16 to [`SHORT_COPY`] bytes: 16-byte `movdqu` loads and stores (SSE2, in every
 /// x86-64), the last one overlapping the one before when the length is not a multiple of 16. As
 /// with `rep movsb`, the loads are made by an `asm!` block, opaque to the compiler, and the
 /// hardware never tears a byte; what the copy holds is checked by its caller as before.

@@ -70,7 +70,7 @@ pub use hentry::{
     HENTRY_SIZE,
 };
 pub use init::init_table;
-pub use lookup::{lookup_bridge, lookup_flow, BucketWalk};
+pub use lookup::{lookup_bridge, lookup_flow, lookup_flow_hashed, prefetch_bucket, same_key, BucketWalk};
 pub use memory::{racy_copy, shared_bytes, TableBytes, TableSink};
 pub use scan::{
     flow_copy_is_active, read_flow_entry_retrying, read_retrying_into, scan_bridge, scan_flows, BridgeFilter,
