@@ -141,10 +141,12 @@ impl FlowEntryCopy {
         // The re-check must read after the copy, not be hoisted before it.
         table.acquire_fence();
         let after = FlowStamp::read(table, base, flags);
-        let key_now: [u8; FLOW_KEY_REGION] = table.read_array(base + FE_KEY);
+        // The key, compared in place over the 64 bytes at KEY_WINDOW (the grid the copy was
+        // written in, so the copy's bytes are read back as they were stored), its bytes only.
+        let window: &[u8; 64] = self.bytes[KEY_WINDOW..KEY_WINDOW + 64].try_into().expect("64 bytes");
         if before == after
             && before == FlowStamp::read(&self.bytes[..], 0, flags)
-            && same_bytes(&key_now, &self.bytes[FE_KEY..FE_KEY + FLOW_KEY_REGION])
+            && table.same_masked(base + KEY_WINDOW, window, KEY_MASK)
         {
             Ok(())
         } else {
@@ -153,15 +155,12 @@ impl FlowEntryCopy {
     }
 }
 
-/// `a == b` for two 45-byte keys, without a call into `memcmp` (this runs once per entry copied).
-#[inline]
-fn same_bytes(a: &[u8; FLOW_KEY_REGION], b: &[u8]) -> bool {
-    let mut diff = 0u8;
-    for (x, y) in a.iter().zip(b) {
-        diff |= x ^ y;
-    }
-    diff == 0 && b.len() == FLOW_KEY_REGION
-}
+/// Where the 64-byte window the key is re-checked in starts: a multiple of 16 at or before
+/// `FE_KEY`, whose window covers the whole key region.
+const KEY_WINDOW: usize = FE_KEY / 16 * 16;
+/// The key region's bytes within the window.
+const KEY_MASK: u64 = ((1u64 << FLOW_KEY_REGION) - 1) << (FE_KEY - KEY_WINDOW);
+const _: () = assert!(FE_KEY - KEY_WINDOW + FLOW_KEY_REGION <= 64 && KEY_WINDOW + 64 <= FLOW_SIZE);
 
 /// What changes whenever a flow entry's occupant changes: the in-use flags and the gen id (every
 /// allocation bumps it; the key is written only then). Read before and after a copy; the key is

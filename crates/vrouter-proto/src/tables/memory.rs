@@ -51,6 +51,18 @@ pub trait TableBytes {
     #[inline]
     fn prefetch(&self, _offset: usize, _len: usize) {}
 
+    /// Whether the 64 bytes at `offset` equal `expected` at every byte whose bit is set in
+    /// `mask` (bit `i`: byte `offset + i`). Used to re-check a copy's key against the live entry;
+    /// shared memory compares in registers, without a store and reload through a buffer.
+    ///
+    /// # Panics
+    ///
+    /// If `offset + 64` is past [`byte_len`](Self::byte_len).
+    fn same_masked(&self, offset: usize, expected: &[u8; 64], mask: u64) -> bool {
+        let now: [u8; 64] = self.read_array(offset);
+        (0..64).all(|i| mask >> i & 1 == 0 || now[i] == expected[i])
+    }
+
     /// `N` bytes at `offset`.
     fn read_array<const N: usize>(&self, offset: usize) -> [u8; N] {
         let mut out = [0u8; N];
@@ -110,6 +122,34 @@ impl TableBytes for [AtomicU8] {
 
     fn acquire_fence(&self) {
         fence(Ordering::Acquire);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    fn same_masked(&self, offset: usize, expected: &[u8; 64], mask: u64) -> bool {
+        use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
+        let live = &self[offset..offset + 64];
+        let mut equal = 0u64;
+        for chunk in 0..4 {
+            let now: __m128i;
+            // SAFETY: 16 readable bytes at `chunk * 16` of `live` (64 bytes); an `asm!` load, as in
+            // `copy_16s`, so no non-atomic Rust access to the shared bytes is made.
+            unsafe {
+                std::arch::asm!(
+                    "movdqu {x}, [{s}]",
+                    s = in(reg) live.as_ptr().cast::<u8>().add(chunk * 16),
+                    x = out(xmm_reg) now,
+                    options(nostack, preserves_flags, readonly)
+                );
+            }
+            // SAFETY: SSE2 is part of x86-64; `expected` has 16 bytes at `chunk * 16`.
+            let same = unsafe {
+                let want = _mm_loadu_si128(expected.as_ptr().add(chunk * 16).cast::<__m128i>());
+                _mm_movemask_epi8(_mm_cmpeq_epi8(now, want)) as u16
+            };
+            equal |= u64::from(same) << (chunk * 16);
+        }
+        equal & mask == mask
     }
 
     #[inline]
@@ -327,6 +367,23 @@ mod tests {
                 let want: Vec<u8> = src[offset..offset + len].iter().map(|b| b.load(Ordering::Relaxed)).collect();
                 assert_eq!(dst, want, "{len} bytes at {offset}");
             }
+        }
+    }
+
+    #[test]
+    fn masked_compares_agree_on_plain_and_shared_bytes() {
+        let plain: Vec<u8> = (0..80u8).collect();
+        let atomic: Vec<AtomicU8> = plain.iter().map(|&b| AtomicU8::new(b)).collect();
+        let shared: &[AtomicU8] = &atomic;
+        let mut expected: [u8; 64] = plain[8..72].try_into().unwrap();
+        for mask in [0u64, u64::MAX, 0xff00, 1 << 63] {
+            assert!(plain[..].same_masked(8, &expected, mask));
+            assert!(shared.same_masked(8, &expected, mask));
+        }
+        expected[9] ^= 1;
+        for (mask, same) in [(0u64, true), (u64::MAX, false), (1 << 9, false), (!(1u64 << 9), true)] {
+            assert_eq!(plain[..].same_masked(8, &expected, mask), same, "{mask:x}");
+            assert_eq!(shared.same_masked(8, &expected, mask), same, "{mask:x}");
         }
     }
 
