@@ -75,3 +75,14 @@ test('bench lists the benchmarks and refuses unknown ones', async (t) => {
   t.is(unknown.code, 1)
   t.regex(unknown.stderr, /unknown benchmark nosuch; there are: codec, ksync/)
 })
+
+test('every command listed by --help has its own --help', async (t) => {
+  const list = (await run('--help')).stdout
+  const names = [...list.matchAll(/^ {2}(\S+) {2,}/gm)].map((m) => m[1])
+  t.true(names.length >= 12, list)
+  for (const name of names) {
+    const help = await run(name, '--help')
+    t.is(help.code, 0, name)
+    t.regex(help.stdout, new RegExp(`usage: vrouter-io ${name}`), name)
+  }
+})
