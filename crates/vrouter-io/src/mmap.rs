@@ -98,26 +98,37 @@ unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
-    /// Maps `len` bytes of `file` from offset 0, shared, with `prot`.
-    fn new(file: &File, len: usize, prot: libc::c_int, path: &Path) -> Result<Self> {
+    /// Maps `len` bytes of `file` from offset 0, shared, with `prot`. `huge_pages`: a regular
+    /// file, whose mapping is aligned to and asks for transparent huge pages (not a device's).
+    fn new(file: &File, len: usize, prot: libc::c_int, path: &Path, huge_pages: bool) -> Result<Self> {
         if len == 0 || len > isize::MAX as usize {
             return Err(Error::new(
                 ErrorKind::TableSize,
                 format!("{}: cannot map a table of {len} bytes", path.display()),
             ));
         }
-        // SAFETY: a fresh mapping at an address of the kernel's choosing; the descriptor is valid
+        let huge = huge_page_size(file);
+        let transparent = huge_pages && huge.is_none();
+        let at = if transparent { huge_aligned_address(len) } else { None };
+        // SAFETY: a fresh mapping at an address of the kernel's choosing, or over the part of a
+        // reservation this function just made (nothing else uses it); the descriptor is valid
         // for the call (the mapping outlives it, as mmap(2) allows).
         let addr = unsafe {
             libc::mmap(
-                std::ptr::null_mut(),
+                at.map_or(std::ptr::null_mut(), |a| a.cast()),
                 len,
                 prot,
-                libc::MAP_SHARED,
+                libc::MAP_SHARED | if at.is_some() { libc::MAP_FIXED } else { 0 },
                 file.as_raw_fd(),
                 0,
             )
         };
+        if let Some(a) = at {
+            if addr == libc::MAP_FAILED {
+                // SAFETY: the reservation made for the table, unused.
+                unsafe { libc::munmap(a.cast(), len.next_multiple_of(page_size())) };
+            }
+        }
         if addr == libc::MAP_FAILED {
             let err = io::Error::last_os_error();
             let context = format!("mmap {len} bytes of {}", path.display());
@@ -131,7 +142,10 @@ impl Mapping {
         }
         let ptr = NonNull::new(addr.cast::<u8>())
             .ok_or_else(|| Error::new(ErrorKind::Other, "mmap returned a null address"))?;
-        let unmap_len = len.next_multiple_of(huge_page_size(file).unwrap_or(1));
+        let unmap_len = len.next_multiple_of(huge.unwrap_or(1));
+        if transparent {
+            ask_for_huge_pages(addr.cast(), len);
+        }
         Ok(Mapping {
             ptr,
             len,
@@ -243,7 +257,7 @@ impl ReadOnlyTable {
             .metadata()
             .map_err(|e| Error::from_os(e, format!("fstat {}", path.display())))?;
         check_node(path, &meta, major, minor)?;
-        let map = Mapping::new(&file, len, libc::PROT_READ, path)?;
+        let map = Mapping::new(&file, len, libc::PROT_READ, path, false)?;
         Ok(ReadOnlyTable { map })
     }
 
@@ -337,7 +351,7 @@ impl SharedTable {
             let _ = std::fs::remove_file(path);
             return Err(Error::from_os(e, format!("size {}", path.display())));
         }
-        let map = Mapping::new(&file, len, libc::PROT_READ | libc::PROT_WRITE, path).inspect_err(
+        let map = Mapping::new(&file, len, libc::PROT_READ | libc::PROT_WRITE, path, true).inspect_err(
             |_| {
                 let _ = std::fs::remove_file(path);
             },
@@ -397,7 +411,7 @@ fn open_file(path: &Path, expected_len: Option<usize>, entry_size: usize) -> Res
         ));
     }
     let len = mapped_len(path, meta.len(), expected_len, entry_size)?;
-    let map = Mapping::new(&file, len, libc::PROT_READ, path)?;
+    let map = Mapping::new(&file, len, libc::PROT_READ, path, true)?;
     Ok(ReadOnlyTable { map })
 }
 
@@ -429,6 +443,76 @@ fn mapped_len(
             .map_err(|_| size_error(format!("{file_len} bytes do not fit this address space"))),
     }
 }
+
+/// Bytes of a PMD-sized (transparent) huge page on x86-64 and arm64 with 4 KiB pages.
+#[cfg(target_os = "linux")]
+const PMD_SIZE: usize = 2 << 20;
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+}
+
+/// For a table of at least a huge page: an address aligned to [`PMD_SIZE`] where `len` bytes
+/// are free, reserved (`PROT_NONE`) for the caller to map over with `MAP_FIXED`. A file mapping
+/// can only be given huge pages (by the kernel's page tables) where its address and file offset
+/// agree modulo the huge page size; the kernel does not align mappings of ordinary (tmpfs) files
+/// by itself. `None`: small table, or no reservation (the caller maps anywhere).
+#[cfg(target_os = "linux")]
+fn huge_aligned_address(len: usize) -> Option<*mut u8> {
+    if len < PMD_SIZE {
+        return None;
+    }
+    let span = len.checked_add(PMD_SIZE)?;
+    // SAFETY: a fresh anonymous reservation at an address of the kernel's choosing.
+    let base = unsafe {
+        libc::mmap(std::ptr::null_mut(), span, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+    };
+    if base == libc::MAP_FAILED {
+        return None;
+    }
+    let base = base.cast::<u8>();
+    let head = base.align_offset(PMD_SIZE);
+    let used = len.next_multiple_of(page_size());
+    // SAFETY: the parts of the reservation before the aligned start and after its `used` bytes,
+    // both inside the reservation just made (`head + used <= span`, page-aligned).
+    unsafe {
+        if head > 0 {
+            libc::munmap(base.cast(), head);
+        }
+        if span - head - used > 0 {
+            libc::munmap(base.add(head + used).cast(), span - head - used);
+        }
+    }
+    // SAFETY: `head < PMD_SIZE`, inside the reservation.
+    Some(unsafe { base.add(head) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn huge_aligned_address(_len: usize) -> Option<*mut u8> {
+    None
+}
+
+/// Asks for the table's mapping to be backed by transparent huge pages: a scan or lookup then
+/// misses the TLB once per 2 MiB rather than once per 4 KiB. `MADV_HUGEPAGE` marks the range;
+/// `MADV_COLLAPSE` (Linux 6.1) turns the file's pages into huge ones now, whatever the machine's
+/// THP defaults say (unless set to `deny`), and so helps every process mapping the file. Both are
+/// hints: on older kernels or other file systems they fail and the mapping stays as it was.
+#[cfg(target_os = "linux")]
+fn ask_for_huge_pages(addr: *mut u8, len: usize) {
+    const MADV_COLLAPSE: libc::c_int = 25;
+    if len < PMD_SIZE || addr.align_offset(PMD_SIZE) != 0 {
+        return;
+    }
+    // SAFETY: advice on a range this process has just mapped; it changes no contents.
+    unsafe {
+        libc::madvise(addr.cast(), len, libc::MADV_HUGEPAGE);
+        libc::madvise(addr.cast(), len, MADV_COLLAPSE);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn ask_for_huge_pages(_addr: *mut u8, _len: usize) {}
 
 /// The huge page size when `file` lives on hugetlbfs (DPDK's and the kernel hugepage variant's
 /// table files), else `None`.
