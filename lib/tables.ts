@@ -645,7 +645,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
    */
   lookupMany(keys: readonly FlowKeyInput[]): (FlowEntry | undefined)[] {
     const n = this.#open()
-    const out: (FlowEntry | undefined)[] = new Array(keys.length).fill(undefined)
+    const out: (FlowEntry | undefined)[] = []
     const packed = (this.#lookupKeys ??= new Uint32Array(LOOKUP_BATCH * 6))
     const found = (this.#lookupFound ??= new Int32Array(LOOKUP_BATCH))
     const which = (this.#lookupWhich ??= new Uint32Array(LOOKUP_BATCH))
@@ -656,9 +656,10 @@ export class FlowTable implements AsyncDisposable, Disposable {
         const sip = ipv4Number(key.src)
         const dip = sip < 0 ? -1 : ipv4Number(key.dst)
         if (dip < 0) {
-          out[at] = this.lookup(key)
+          out.push(this.lookup(key))
           continue
         }
+        out.push(undefined)
         const o = m * 6
         packed[o] = key.proto
         packed[o + 1] = sip

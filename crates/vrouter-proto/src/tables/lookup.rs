@@ -13,7 +13,7 @@ use super::bridge_key::BridgeKey;
 use super::constants::INVALID_INDEX;
 use super::flow_entry::FlowEntryRef;
 use super::flow_key::{FlowKey, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION};
-use super::flow_layout::FlowLayout;
+use super::flow_layout::{FlowLayout, FE_KEY};
 use super::geometry::TableGeometry;
 use super::hash::HENTRIES_PER_BUCKET;
 use super::hentry::HENTRY_NEXT_INDEX;
@@ -152,8 +152,50 @@ pub fn lookup_flow_hashed<B: TableBytes + ?Sized>(
     hash: u32,
 ) -> Option<u32> {
     debug_assert_eq!(hash, key.hash());
+    let window = KeyWindow::of(key);
     BucketWalk::new(table, geometry, hash)
-        .find(|&index| flow_matches(table, geometry, layout, index, key))
+        .find(|&index| flow_matches_in_place(table, geometry, layout, index, &window))
+}
+
+/// A flow key laid out as the 64 bytes of an entry from [`KEY_WINDOW`] hold it (key bytes, then
+/// the length byte), with a mask of the bytes that must match: compared in place against each
+/// candidate slot, in registers, rather than copied out and compared.
+struct KeyWindow {
+    bytes: [u8; 64],
+    mask: u64,
+}
+
+/// The start of the 64-byte window compared: the 16-byte boundary at or before the key.
+const KEY_WINDOW: usize = FE_KEY / 16 * 16;
+const _: () = assert!(FE_KEY - KEY_WINDOW + FLOW_KEY_REGION <= 64);
+
+impl KeyWindow {
+    fn of(key: &FlowKey) -> Self {
+        let at = FE_KEY - KEY_WINDOW;
+        let len = key.key_len() as usize;
+        let mut bytes = [0u8; 64];
+        bytes[at..at + len].copy_from_slice(key.key_bytes());
+        bytes[at + FLOW_KEY_REGION - 1] = key.key_len();
+        let mask = ((1u64 << len) - 1) << at | 1u64 << (at + FLOW_KEY_REGION - 1);
+        Self { bytes, mask }
+    }
+}
+
+/// Whether slot `index` holds the live flow entry with the key `key` describes: hentry `VALID`,
+/// `fe_flags` `ACTIVE` and not `DELETE_MARKED`, the same key length and key bytes, as vRouter's
+/// own lookup requires.
+fn flow_matches_in_place<B: TableBytes + ?Sized>(
+    table: &B,
+    geometry: &TableGeometry,
+    layout: FlowLayout,
+    index: u32,
+    key: &KeyWindow,
+) -> bool {
+    let Some(base) = geometry.entry_offset(index) else { return false };
+    let Some(entry) = FlowEntryRef::at(table, base, layout) else { return false };
+    // Cheapest test first: most slots a walk passes are either free or hold another key. The
+    // entry is whole in the table (`at` checked), so its 64-byte key window is too.
+    entry.is_live() && table.same_masked(base + KEY_WINDOW, &key.bytes, key.mask)
 }
 
 /// The index of the live bridge entry with `key` (hentry `VALID` and `be_flags` `VALID`), if
@@ -167,26 +209,6 @@ pub fn lookup_bridge<B: TableBytes + ?Sized>(
         .find(|&index| bridge_matches(table, geometry, index, key))
 }
 
-pub(crate) fn flow_matches<B: TableBytes + ?Sized>(
-    table: &B,
-    geometry: &TableGeometry,
-    layout: FlowLayout,
-    index: u32,
-    key: &FlowKey,
-) -> bool {
-    let Some(entry) = geometry
-        .entry_offset(index)
-        .and_then(|base| FlowEntryRef::at(table, base, layout))
-    else {
-        return false;
-    };
-    // Cheapest test first: most slots a walk passes are either free or hold another key.
-    if !entry.is_live() || entry.key_len() != key.key_len() {
-        return false;
-    }
-    same_key(&entry.key_region(), key)
-}
-
 /// Whether a stored key region holds `key`: its length byte and its first `key_len` bytes (the
 /// rest is not part of the key). Compared at the two lengths a key has, as fixed-size compares
 /// the compiler turns into a few vector instructions rather than a call to `memcmp`.
@@ -197,10 +219,22 @@ pub fn same_key(region: &[u8; FLOW_KEY_REGION], key: &FlowKey) -> bool {
         return false;
     }
     match len {
-        FLOW_KEY_LEN_INET => region[..FLOW_KEY_LEN_INET as usize] == bytes[..FLOW_KEY_LEN_INET as usize],
-        FLOW_KEY_LEN_INET6 => region[..FLOW_KEY_LEN_INET6 as usize] == bytes[..FLOW_KEY_LEN_INET6 as usize],
+        FLOW_KEY_LEN_INET => same_n::<{ FLOW_KEY_LEN_INET as usize }>(region, bytes),
+        FLOW_KEY_LEN_INET6 => same_n::<{ FLOW_KEY_LEN_INET6 as usize }>(region, bytes),
         _ => region[..len as usize] == *bytes,
     }
+}
+
+/// The first `N` bytes of `a` and `b` are equal (`false` if either is shorter): a fixed-length
+/// loop the compiler turns into vector compares (a slice compare would call `memcmp`).
+#[inline(always)]
+fn same_n<const N: usize>(a: &[u8], b: &[u8]) -> bool {
+    let (Some(a), Some(b)) = (a.first_chunk::<N>(), b.first_chunk::<N>()) else { return false };
+    let mut diff = 0u8;
+    for i in 0..N {
+        diff |= a[i] ^ b[i];
+    }
+    diff == 0
 }
 
 pub(crate) fn bridge_matches<B: TableBytes + ?Sized>(
