@@ -306,10 +306,14 @@ class Arena<C> {
   }
 }
 
-/** Rows per arena: big enough that an arena is made rarely, small enough to be cheap. */
-const ARENA_ROWS = 4096
+/**
+ * Rows per arena (about 100 bytes each). Small enough that a batch of `active()` is still in the CPU's L2 cache when
+ * JavaScript reads it, and that the arena's memory comes from the allocator's heap (reused, already faulted in) rather
+ * than fresh pages: 1024 rows made `active()` about 20% faster than 4096 or 16384 (bench/tables).
+ */
+const ARENA_ROWS = 1024
 /** A batch of `active()` smaller than this asks for a fresh arena first. */
-const MIN_BATCH = 512
+const MIN_BATCH = ARENA_ROWS / 4
 /** Keys {@link FlowTable.lookupMany} hands to native code at once. */
 const LOOKUP_BATCH = 256
 
