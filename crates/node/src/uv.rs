@@ -55,7 +55,7 @@ fn allocate(kind: c_int, data: *mut c_void) -> *mut Handle {
     // SAFETY: uv_handle_size is a pure function; the zeroed block is large enough for the handle and suitably
     // aligned (malloc alignment, as libuv's own allocations).
     unsafe {
-        let handle = libc_calloc(uv_handle_size(kind)).cast::<Handle>();
+        let handle = calloc(1, uv_handle_size(kind)).cast::<Handle>();
         assert!(!handle.is_null(), "out of memory for a libuv handle");
         (*handle).data = data;
         handle
@@ -78,7 +78,7 @@ pub fn poll_new(lp: *mut sys::uv_loop_s, fd: c_int, data: *mut c_void) -> napi::
     let ret = unsafe { uv_poll_init(lp, handle, fd) };
     if ret != 0 {
         // SAFETY: never initialised, so never known to the loop.
-        unsafe { libc_free(handle.cast()) };
+        unsafe { free(handle.cast()) };
     }
     check(ret, "watch the ksync socket").map(|()| handle)
 }
@@ -103,7 +103,7 @@ pub fn async_new(lp: *mut sys::uv_loop_s, data: *mut c_void, cb: AsyncCallback) 
     let ret = unsafe { uv_async_init(lp, handle, cb) };
     if ret != 0 {
         // SAFETY: never initialised.
-        unsafe { libc_free(handle.cast()) };
+        unsafe { free(handle.cast()) };
     }
     check(ret, "create a wake-up handle").map(|()| handle)
 }
@@ -140,16 +140,12 @@ pub unsafe fn close(handle: *mut Handle, then: CloseCallback) {
 ///
 /// # Safety
 /// `handle` came from this module and its close callback is running.
-pub unsafe fn free(handle: *mut Handle) {
-    libc_free(handle.cast());
+pub unsafe fn release(handle: *mut Handle) {
+    free(handle.cast());
 }
 
+// The C allocator: handles are plain C memory that libuv's callbacks hand back.
 extern "C" {
     fn calloc(n: usize, size: usize) -> *mut c_void;
-    #[link_name = "free"]
-    fn libc_free(p: *mut c_void);
-}
-
-unsafe fn libc_calloc(size: usize) -> *mut c_void {
-    calloc(1, size)
+    fn free(p: *mut c_void);
 }

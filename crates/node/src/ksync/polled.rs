@@ -167,7 +167,7 @@ unsafe extern "C" fn on_wake(handle: *mut uv::Handle) {
 
 unsafe extern "C" fn on_closed(handle: *mut uv::Handle) {
     let inner = (*handle).data as *mut Inner;
-    uv::free(handle);
+    uv::release(handle);
     let left = (*inner).open_handles.get() - 1;
     (*inner).open_handles.set(left);
     if left == 0 {
