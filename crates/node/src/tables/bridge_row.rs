@@ -1,4 +1,4 @@
-//! The columns of a bridge entry as JavaScript receives them (lib/tables.ts).
+//! The columns of a bridge entry as JavaScript receives them (lib/tables/bridge-entry.ts).
 
 use vrouter_proto::tables::BridgeEntryCopy;
 

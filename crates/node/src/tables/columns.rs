@@ -27,6 +27,15 @@ pub struct NativeColumn {
     pub offset: u32,
 }
 
+/// What a scan returns besides the matches' columns (one typed array per field, named as in the
+/// arena layout). Declared for the types only: `scan` builds the object itself.
+#[napi(object)]
+#[allow(dead_code)]
+pub struct NativeScanCounts {
+    pub count: u32,
+    pub torn: u32,
+}
+
 /// A value stored in a column.
 pub trait ColumnValue: Copy + Default {
     /// Bytes per row.

@@ -1,47 +1,16 @@
 //! The per-entry calls as plain Node-API callbacks (see `raw`): `get` and `lookup` are called once
 //! per entry, where napi-rs's generic argument handling would cost more than the read itself.
 //!
-//! Open flow tables live in a registry on the JavaScript thread, by id; `NativeFlowTable` holds
-//! the id and removes its table when closed or collected.
-
-use std::cell::RefCell;
+//! Each call takes a table's id and finds the open table in the reader registry (`registry`).
 
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 use vrouter_proto::tables::FlowKey;
 
-use super::FlowReader;
+use super::flow_reader::FlowReader;
+use super::registry::with;
 use crate::raw;
-
-thread_local! {
-    static READERS: RefCell<Vec<Option<FlowReader>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Keeps `reader`; returns its id.
-pub fn register(reader: FlowReader) -> u32 {
-    READERS.with_borrow_mut(|r| match r.iter().position(Option::is_none) {
-        Some(i) => {
-            r[i] = Some(reader);
-            i as u32
-        }
-        None => {
-            r.push(Some(reader));
-            (r.len() - 1) as u32
-        }
-    })
-}
-
-/// Drops the reader `id` (unmapping its table).
-pub fn unregister(id: u32) {
-    let gone = READERS.with_borrow_mut(|r| r.get_mut(id as usize).and_then(Option::take));
-    drop(gone);
-}
-
-/// Runs `f` on reader `id`; `None` when there is none (closed).
-pub fn with<T>(id: u32, f: impl FnOnce(&mut FlowReader) -> T) -> Option<T> {
-    READERS.with_borrow_mut(|r| r.get_mut(id as usize).and_then(Option::as_mut).map(f))
-}
 
 fn reader<T>(id: u32, f: impl FnOnce(&mut FlowReader) -> std::result::Result<T, String>) -> std::result::Result<T, String> {
     with(id, f).unwrap_or_else(|| Err("the flow table is closed".into()))
@@ -100,7 +69,7 @@ unsafe extern "C" fn fill_active(env: sys::napi_env, info: sys::napi_callback_in
 }
 
 /// The plain callbacks, as an object `{ flowFillGet, flowFillLookup4, flowFillActive }` (made
-/// once by lib/tables.ts: a second `module_exports` hook would not run).
+/// once by lib/tables/fast.ts: a second `module_exports` hook would not run).
 #[napi(ts_return_type = "Record<string, Function>")]
 pub fn table_callbacks(env: &Env) -> Result<Object<'_>> {
     let obj = Object::new(env)?;

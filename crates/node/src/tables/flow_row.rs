@@ -1,6 +1,6 @@
-//! The columns of a flow entry as JavaScript receives them (lib/tables.ts reads them by these
-//! names): every field of `struct vr_flow_entry` a reader uses, decoded (ports in host order,
-//! addresses as 16 bytes in network order, IPv4 in the first 4), from a consistent copy.
+//! The columns of a flow entry as JavaScript receives them (lib/tables/flow-entry.ts reads them
+//! by these names): every field of `struct vr_flow_entry` a reader uses, decoded (ports in host
+//! order, addresses as 16 bytes in network order, IPv4 in the first 4), from a consistent copy.
 
 use vrouter_proto::tables::{
     FlowEntryCopy, FlowEntryRef, FlowStats, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION,

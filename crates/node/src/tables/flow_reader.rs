@@ -1,0 +1,118 @@
+//! `FlowReader`, an open flow table as the reader registry keeps it, and its fills: active
+//! entries, one entry by index, lookups by key (one, or many with their buckets prefetched).
+
+use vrouter_proto::tables::{
+    flow_copy_is_active, lookup_flow_hashed, prefetch_bucket, read_retrying_into, same_key, scan_flows, FlowEntryCopy, FlowFilter,
+    FlowKey, FlowLayout, FE_KEY, FLOW_KEY_REGION,
+};
+
+use super::arena::Arena;
+use super::flow_row::{FlowRow, FlowSource};
+use super::mapping::MappedTable;
+
+/// An open flow table: the mapping, its layout, the arena JavaScript attached.
+pub struct FlowReader {
+    pub(super) table: MappedTable,
+    pub(super) layout: FlowLayout,
+    pub(super) arena: Option<Arena>,
+    /// Where `fillScan` writes.
+    pub(super) scan_arena: Option<Arena>,
+    /// The copy single reads (`get`, `lookup`) go through, reused.
+    pub(super) copy: FlowEntryCopy,
+}
+
+impl FlowReader {
+    fn arena(&mut self, row: u32, rows: u32) -> std::result::Result<&mut Arena, String> {
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, rows)?;
+        Ok(arena)
+    }
+
+    /// See `NativeFlowTable::fill_active`.
+    pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> std::result::Result<u32, String> {
+        let (table, layout) = (&self.table, self.layout);
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, max)?;
+        let (out, offsets) = arena.parts();
+        let mut r = row as usize;
+        let p = scan_flows(table.bytes(), layout, start, u32::MAX, &FlowFilter::default(), max, |copy| {
+            FlowRow::of(&FlowSource::new(copy)).write(out, offsets, r);
+            r += 1;
+        });
+        arena.report(p.next, p.torn);
+        Ok(p.delivered)
+    }
+
+    /// See `NativeFlowTable::fill_get`.
+    pub fn fill_get(&mut self, row: u32, index: u32) -> std::result::Result<bool, String> {
+        let entries = self.table.geometry.total_entries();
+        match read_retrying_into(self.table.bytes(), self.layout, index, &mut self.copy) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(_) => return Err(format!("index {index} is past the table's {entries} entries")),
+        }
+        if !flow_copy_is_active(&self.copy) {
+            return Ok(false);
+        }
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, 1)?;
+        let (out, offsets) = arena.parts();
+        FlowRow::of(&FlowSource::new(&self.copy)).write(out, offsets, row as usize);
+        Ok(true)
+    }
+
+    /// See `NativeFlowTable::fill_lookup`.
+    pub fn fill_lookup(&mut self, row: u32, key: &FlowKey) -> std::result::Result<i32, String> {
+        self.arena(row, 1)?;
+        Ok(self.lookup_into(row, key, key.hash()))
+    }
+
+    /// See `NativeFlowTable::fill_lookup_many`: keys resolved in order while the buckets of the
+    /// keys [`LOOKUP_AHEAD`] further on are being fetched, so that their memory latencies overlap.
+    pub fn fill_lookup_many(&mut self, row: u32, keys: &[FlowKey], out: &mut [i32]) -> std::result::Result<u32, String> {
+        if out.len() < keys.len() {
+            return Err(format!("{} keys need {} result slots, got {}", keys.len(), keys.len(), out.len()));
+        }
+        self.arena(row, keys.len() as u32)?;
+        let hashes: Vec<u32> = keys.iter().map(FlowKey::hash).collect();
+        let (bytes, geometry) = (self.table.bytes(), self.table.geometry);
+        for &h in hashes.iter().take(LOOKUP_AHEAD) {
+            prefetch_bucket(bytes, &geometry, h);
+        }
+        let mut found = 0;
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(&h) = hashes.get(i + LOOKUP_AHEAD) {
+                prefetch_bucket(self.table.bytes(), &geometry, h);
+            }
+            out[i] = self.lookup_into(row + i as u32, key, hashes[i]);
+            found += u32::from(out[i] >= 0);
+        }
+        Ok(found)
+    }
+
+    /// Finds `key` (whose hash is `hash`), copies its entry into row `row` (checked by the
+    /// caller) and returns its index, or −1.
+    fn lookup_into(&mut self, row: u32, key: &FlowKey, hash: u32) -> i32 {
+        let (table, layout, copy) = (&self.table, self.layout, &mut self.copy);
+        let bytes = table.bytes();
+        // A key moved or replaced between the walk and the copy is looked up again.
+        for _ in 0..4 {
+            let Some(index) = lookup_flow_hashed(bytes, &table.geometry, layout, key, hash) else { return -1 };
+            if !matches!(read_retrying_into(bytes, layout, index, copy), Ok(true)) {
+                continue;
+            }
+            let stored: &[u8; FLOW_KEY_REGION] = copy.bytes()[FE_KEY..FE_KEY + FLOW_KEY_REGION].try_into().expect("45 bytes");
+            if flow_copy_is_active(copy) && same_key(stored, key) {
+                if let Some(arena) = self.arena.as_mut() {
+                    let (out, offsets) = arena.parts();
+                    FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row as usize);
+                }
+                return index as i32;
+            }
+        }
+        -1
+    }
+}
+
+/// How many keys ahead of the one it resolves a lookup of many keys fetches buckets for.
+const LOOKUP_AHEAD: usize = 8;

@@ -1,0 +1,226 @@
+//! `NativeFlowTable`, the flow table object JavaScript holds (lib/tables/flow-table.ts): its
+//! napi-rs methods, each run on the table's `FlowReader` in the reader registry.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use vrouter_proto::tables::{scan_flows, FlowEntryCopy, FlowKey, FlowLayout};
+
+use super::arena::Arena;
+use super::columns::NativeColumn;
+use super::errors::{closed, invalid, no_arena};
+use super::flow_input::{flow_filter, flow_key, NativeFlowFilter};
+use super::flow_reader::FlowReader;
+use super::flow_row::{FlowColumns, FlowRow, FlowSource};
+use super::flow_stats::{flow_stats, NativeFlowTableStats};
+use super::mapping::{self, NativeTableFailure, NativeTableSource, TableKindArg};
+use super::registry;
+use super::snapshot::{copy_table, snapshot};
+
+/// A flow table mapped read-only. Its state lives in the reader registry (`registry`), so that the
+/// per-entry calls can be plain Node-API callbacks taking the table's id.
+#[napi]
+pub struct NativeFlowTable {
+    id: Option<u32>,
+}
+
+#[napi]
+impl NativeFlowTable {
+    /// Maps the table; a failure is returned (with its code), not thrown.
+    #[napi(ts_return_type = "NativeFlowTable | NativeTableFailure")]
+    pub fn open(source: NativeTableSource, layout: Option<String>) -> Either<NativeFlowTable, NativeTableFailure> {
+        let layout = match layout.as_deref().unwrap_or("2024") {
+            "2024" => FlowLayout::Tf2024,
+            "2019" => FlowLayout::Juniper2019,
+            other => {
+                return Either::B(NativeTableFailure::new("ERR_TABLE_LAYOUT", format!("unknown flow layout {other:?}: expected 2024 or 2019")))
+            }
+        };
+        match mapping::open(&source, TableKindArg::Flow) {
+            Ok(table) => Either::A(NativeFlowTable { id: Some(registry::register(FlowReader { table, layout, arena: None, scan_arena: None, copy: FlowEntryCopy::new(layout) })) }),
+            Err(f) => Either::B(f),
+        }
+    }
+
+    /// The id the plain callbacks (`flowFillGet`, `flowFillLookup`, `flowFillActive`) take.
+    #[napi(getter)]
+    pub fn id(&self) -> Result<u32> {
+        self.id.ok_or_else(closed)
+    }
+
+    /// The columns of an arena of `capacity` rows: names, kinds and offsets.
+    #[napi]
+    pub fn layout(capacity: u32) -> Vec<NativeColumn> {
+        FlowRow::layout(capacity as usize)
+    }
+
+    /// Bytes of an arena of `capacity` rows.
+    #[napi]
+    pub fn arena_bytes(capacity: u32) -> u32 {
+        FlowRow::arena_len(capacity as usize) as u32
+    }
+
+    /// Main entries.
+    #[napi(getter)]
+    pub fn main_entries(&self) -> Result<u32> {
+        self.with(|r| Ok(r.table.geometry.main_entries()))
+    }
+
+    /// Overflow entries.
+    #[napi(getter)]
+    pub fn overflow_entries(&self) -> Result<u32> {
+        self.with(|r| Ok(r.table.geometry.overflow_entries()))
+    }
+
+    /// Bytes of the table.
+    #[napi(getter)]
+    pub fn byte_length(&self) -> Result<f64> {
+        self.with(|r| Ok(r.table.geometry.byte_len() as f64))
+    }
+
+    /// Makes `arena` (a view over a whole `ArrayBuffer` of `arenaBytes(capacity)` bytes) the
+    /// destination of the next fills.
+    #[napi]
+    pub fn attach(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
+        let arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        self.with(|r| {
+            r.arena = Some(arena);
+            Ok(())
+        })
+    }
+
+    /// Fills rows `row..row + max` with the active entries from index `start` on; returns how
+    /// many, with the next index and the torn count in the arena's header.
+    #[napi]
+    pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> Result<u32> {
+        self.with(|r| r.fill_active(row, max, start).map_err(invalid))
+    }
+
+    /// Copies entry `index` into row `row`: true when it is active (a free or torn entry is
+    /// not written).
+    #[napi]
+    pub fn fill_get(&mut self, row: u32, index: u32) -> Result<bool> {
+        self.with(|r| r.fill_get(row, index).map_err(invalid))
+    }
+
+    /// Finds the live entry with this key through vRouter's hash, bucket and overflow chain,
+    /// copies it into row `row`, and returns its index (−1: none).
+    #[napi]
+    #[allow(clippy::too_many_arguments)] // a key is six numbers and strings; an object would cost a conversion per call
+    pub fn fill_lookup(&mut self, row: u32, proto: u32, src: String, dst: String, sport: u32, dport: u32, nh: u32) -> Result<i32> {
+        let key = flow_key(proto, &src, &dst, sport, dport, nh)?;
+        self.with(|r| r.fill_lookup(row, &key).map_err(invalid))
+    }
+
+    /// Looks up many IPv4 keys at once: `keys` holds six numbers per key (proto, source and
+    /// destination address as host-order integers, source and destination port, nexthop id).
+    /// Key `i` is copied into row `row + i` when found; `out[i]` gets its index, or −1. Returns
+    /// how many were found.
+    #[napi]
+    pub fn fill_lookup_many4(&mut self, row: u32, keys: Uint32Array, out: Int32Array) -> Result<u32> {
+        if keys.len() % 6 != 0 {
+            return Err(invalid(format!("keys hold six numbers each, got {}", keys.len())));
+        }
+        let mut parsed = Vec::with_capacity(keys.len() / 6);
+        for k in keys.chunks_exact(6) {
+            let proto = u8::try_from(k[0]).map_err(|_| invalid(format!("protocol {} does not fit 8 bits", k[0])))?;
+            let port = |p: u32| u16::try_from(p).map_err(|_| invalid(format!("port {p} does not fit 16 bits")));
+            parsed.push(FlowKey::inet(proto, k[1].into(), k[2].into(), port(k[3])?, port(k[4])?, k[5]));
+        }
+        let mut out = out;
+        // SAFETY: the slice is used only during this call, on the JavaScript thread.
+        let out = unsafe { out.as_mut() };
+        self.with(|r| r.fill_lookup_many(row, &parsed, out).map_err(invalid))
+    }
+
+    /// Makes `arena` (of `arenaBytes(capacity)` bytes) the destination of `fillScan`: a scan
+    /// buffer JavaScript reuses from scan to scan.
+    #[napi]
+    pub fn attach_scan(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
+        let arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        self.with(|r| {
+            r.scan_arena = Some(arena);
+            Ok(())
+        })
+    }
+
+    /// Scans into the scan arena from row 0: the active entries passing `filter` (up to the
+    /// arena's capacity); returns how many, with the next index and the torn count in its header.
+    #[napi]
+    pub fn fill_scan(&mut self, filter: NativeFlowFilter) -> Result<u32> {
+        let f = flow_filter(&filter)?;
+        self.with(|r| {
+            let (table, layout) = (&r.table, r.layout);
+            let arena = r.scan_arena.as_mut().ok_or_else(no_arena)?;
+            let max = filter.limit.unwrap_or(u32::MAX).min(arena.capacity as u32);
+            let (out, offsets) = arena.parts();
+            let mut row = 0;
+            let p = scan_flows(table.bytes(), layout, filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX), &f, max, |copy| {
+                FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row);
+                row += 1;
+            });
+            arena.report(p.next, p.torn);
+            Ok(p.delivered)
+        })
+    }
+
+    /// The active entries passing `filter`, as columns on a new object (one typed array per
+    /// field), with `count` and `torn`.
+    #[napi(ts_return_type = "Record<string, unknown> & NativeScanCounts")]
+    pub fn scan(&self, env: Env, filter: NativeFlowFilter) -> Result<Object<'_>> {
+        let f = flow_filter(&filter)?;
+        let (cols, p) = self.with(|r| {
+            let (start, end) = (filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX).min(r.table.geometry.total_entries()));
+            let limit = filter.limit.unwrap_or(u32::MAX);
+            let mut cols = FlowColumns::with_capacity(end.saturating_sub(start).min(limit) as usize);
+            let p = scan_flows(r.table.bytes(), r.layout, start, end, &f, limit, |copy| {
+                cols.push(&FlowRow::of(&FlowSource::new(copy)))
+            });
+            Ok((cols, p))
+        })?;
+        let mut obj = Object::new(&env)?;
+        obj.set("count", p.delivered)?;
+        obj.set("torn", p.torn)?;
+        cols.into_object(&mut obj)?;
+        Ok(obj)
+    }
+
+    /// Counts the table's entries in one pass.
+    #[napi]
+    pub fn stats(&self) -> Result<NativeFlowTableStats> {
+        self.with(|r| Ok(flow_stats(&r.table, r.layout)))
+    }
+
+    /// A copy of the whole table (as it is during the copy: entries may be mid-update; read them
+    /// with the layout, as a private table nobody writes).
+    #[napi]
+    pub fn snapshot(&self) -> Result<Buffer> {
+        self.with(|r| Ok(snapshot(&r.table)?.into()))
+    }
+
+    /// Copies the whole table into `dst` (at least the table's length).
+    #[napi]
+    pub fn snapshot_into(&self, mut dst: Uint8ArraySlice) -> Result<()> {
+        // SAFETY: the slice is used only during this call, on the JavaScript thread.
+        let out = unsafe { dst.as_mut() };
+        self.with(|r| copy_table(&r.table, out))
+    }
+
+    /// Unmaps the table; later calls fail.
+    #[napi]
+    pub fn close(&mut self) {
+        if let Some(id) = self.id.take() {
+            registry::unregister(id);
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut FlowReader) -> Result<T>) -> Result<T> {
+        let id = self.id.ok_or_else(closed)?;
+        registry::with(id, f).unwrap_or_else(|| Err(closed()))
+    }
+}
+
+impl Drop for NativeFlowTable {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
