@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use sandesh::Sandesh;
 use vrouter_proto::messages::{SandeshOp, VrMplsReq};
 use vrouter_proto::netlink::{write_request, RequestHeader, StreamReassembler};
-use vrouter_sim::pkt0::{Pkt0Endpoint, TrapBatch};
+use vrouter_sim::pkt0::Pkt0Endpoint;
 use vrouter_sim::server::KsyncService;
 use vrouter_sim::traffic::{TrafficReport, TrafficSpec};
 use vrouter_sim::Datapath;
@@ -168,6 +168,8 @@ impl ReadingAgent {
 struct RecvBatch {
     buffers: Vec<u8>,
     slot_len: usize,
+    /// Datagrams per call (recvmmsg is Linux's; elsewhere one per call).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     slots: usize,
 }
 
@@ -256,6 +258,7 @@ pub fn traps(
 #[cfg(target_os = "linux")]
 pub fn socket_limit(from: &Path, agent_path: &Path, count: u64, frame_len: usize) -> io::Result<SocketMeasurement> {
     use std::os::unix::io::AsRawFd;
+    use vrouter_sim::pkt0::TrapBatch;
     let agent = ReadingAgent::bind(agent_path)?;
     let _ = std::fs::remove_file(from);
     let socket = UnixDatagram::bind(from)?;

@@ -67,7 +67,7 @@ impl FlowReader {
         Ok(self.lookup_into(row, key, key.hash()))
     }
 
-    /// See `NativeFlowTable::fill_lookup_many`: keys resolved in order while the buckets of the
+    /// See `NativeFlowTable::fill_lookup_many4`: keys resolved in order while the buckets of the
     /// keys [`LOOKUP_AHEAD`] further on are being fetched, so that their memory latencies overlap.
     pub fn fill_lookup_many(&mut self, row: u32, keys: &[FlowKey], out: &mut [i32]) -> std::result::Result<u32, String> {
         if out.len() < keys.len() {
