@@ -14,6 +14,7 @@ import { AgentCmd, FlowTable, Ksync, Pkt0, Simulator, type Pkt0Packet } from 'vr
 
 import { arpReply, arpRequest, parseArpRequest } from './agent/arp'
 import { FlowAger, installFlow } from './agent/flows'
+import { startUp } from './agent/startup'
 import { newCounters, statusLines, type Counters } from './agent/status'
 import { topology, VMS, vmByIp, VRF } from './agent/topology'
 
@@ -36,12 +37,7 @@ async function main() {
   const counters = newCounters()
 
   await using ksync = await Ksync.connect(endpoint)
-  const request = <T>(p: Promise<T>) => (counters.requests++, p)
-
-  // Start-up, as the agent: a soft reset flushes everything, then the knobs (-1: no change), then learn the limits.
-  await request(ksync.reset('vrouter_ops', {}))
-  await request(ksync.add('vrouter_ops', { vo_flow_entries: -1, vo_oflow_entries: -1, vo_mpls_labels: -1, vo_nexthops: -1, vo_bridge_entries: -1, vo_oflow_bridge_entries: -1, vo_interfaces: -1, vo_mirror_entries: -1, vo_vrfs: -1, vo_log_level: 0, vo_perfr: -1, vo_perfs: -1, vo_from_vm_mss_adj: -1, vo_to_vm_mss_adj: -1, vo_perfr1: -1, vo_perfr2: -1, vo_perfr3: -1, vo_perfp: -1, vo_perfq1: -1, vo_perfq2: -1, vo_perfq3: -1, vo_udp_coff: -1, vo_flow_hold_limit: -1, vo_mudp: -1 }))
-  const ops = await request(ksync.get('vrouter_ops', {}))
+  const ops = await startUp(ksync, counters)
   await using flows = await FlowTable.open(ksync)
 
   // Configuration: one bulk, packed into frames as the agent packs them.
@@ -94,8 +90,6 @@ async function handleTraps(pkt0: Pkt0, ksync: Ksync, flows: FlowTable, ager: Flo
           counters.arpAnswered++
         }
       } else if (header.cmd === AgentCmd.TRAP_FLOW_MISS) {
-        // The frame is a view of the batch: keep a copy for the re-injection after the await.
-        const held = Buffer.from(frame)
         counters.requests += 2
         const installed = await installFlow(ksync, flows, { index: header.cmdParam, genId: header.cmdParam5, vrf: header.vrf })
         if (!installed) {
@@ -104,7 +98,7 @@ async function handleTraps(pkt0: Pkt0, ksync: Ksync, flows: FlowTable, ager: Flo
         }
         counters.flowsInstalled++
         ager.installed(header.cmdParam, header.cmdParam5, header.vrf)
-        pkt0.sendRoute(held, header.ifindex, header.vrf)
+        pkt0.sendRoute(frame, header.ifindex, header.vrf)
         counters.reinjected++
       }
     }
