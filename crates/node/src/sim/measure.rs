@@ -165,50 +165,39 @@ impl ReadingAgent {
 }
 
 /// Receives up to `slots` datagrams per system call (recvmmsg), as a fast agent would.
+#[cfg(target_os = "linux")]
 struct RecvBatch {
-    buffers: Vec<u8>,
-    slot_len: usize,
-    /// Datagrams per call (recvmmsg is Linux's; elsewhere one per call).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    scratch: vrouter_io::pkt0::mmsg::RecvScratch,
     slots: usize,
 }
 
+#[cfg(target_os = "linux")]
 impl RecvBatch {
     fn new(slots: usize, slot_len: usize) -> Self {
-        RecvBatch { buffers: vec![0; slots * slot_len], slot_len, slots }
+        RecvBatch { scratch: vrouter_io::pkt0::mmsg::RecvScratch::new(slots, slot_len), slots }
     }
 
-    #[cfg(target_os = "linux")]
+    /// MSG_WAITFORONE: blocks (up to the read timeout) for the first datagram only.
     fn recv(&mut self, socket: &UnixDatagram) -> io::Result<usize> {
         use std::os::unix::io::AsRawFd;
-        let mut iovecs: Vec<libc::iovec> = self
-            .buffers
-            .chunks_mut(self.slot_len)
-            .map(|b| libc::iovec { iov_base: b.as_mut_ptr().cast(), iov_len: b.len() })
-            .collect();
-        // SAFETY: zeroed mmsghdr is valid (no name, no control data); each points at one iovec of our buffers.
-        let mut msgs: Vec<libc::mmsghdr> = iovecs
-            .iter_mut()
-            .map(|iov| {
-                let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
-                m.msg_hdr.msg_iov = iov;
-                m.msg_hdr.msg_iovlen = 1;
-                m
-            })
-            .collect();
-        // SAFETY: the headers and buffers outlive the call. MSG_WAITFORONE: block for the first datagram only.
-        let n = unsafe {
-            libc::recvmmsg(socket.as_raw_fd(), msgs.as_mut_ptr(), self.slots as u32, libc::MSG_WAITFORONE, std::ptr::null_mut())
-        };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(n as usize)
+        self.scratch.recv_once(socket.as_raw_fd(), self.slots, libc::MSG_WAITFORONE)
+    }
+}
+
+/// Elsewhere (no recvmmsg) one datagram per call.
+#[cfg(not(target_os = "linux"))]
+struct RecvBatch {
+    buffer: Vec<u8>,
+}
+
+#[cfg(not(target_os = "linux"))]
+impl RecvBatch {
+    fn new(_slots: usize, slot_len: usize) -> Self {
+        RecvBatch { buffer: vec![0; slot_len] }
     }
 
-    #[cfg(not(target_os = "linux"))]
     fn recv(&mut self, socket: &UnixDatagram) -> io::Result<usize> {
-        socket.recv(&mut self.buffers[..self.slot_len]).map(|_| 1)
+        socket.recv(&mut self.buffer).map(|_| 1)
     }
 }
 
@@ -258,6 +247,7 @@ pub fn traps(
 #[cfg(target_os = "linux")]
 pub fn socket_limit(from: &Path, agent_path: &Path, count: u64, frame_len: usize) -> io::Result<SocketMeasurement> {
     use std::os::unix::io::AsRawFd;
+    use vrouter_io::pkt0::mmsg::send_frames;
     use vrouter_sim::pkt0::TrapBatch;
     let agent = ReadingAgent::bind(agent_path)?;
     let _ = std::fs::remove_file(from);
@@ -269,27 +259,15 @@ pub fn socket_limit(from: &Path, agent_path: &Path, count: u64, frame_len: usize
         batch.push([2; 6], &Default::default(), &inner);
     }
     let frames: Vec<&[u8]> = batch.iter().collect();
-    let mut iovecs: Vec<libc::iovec> =
-        frames.iter().map(|f| libc::iovec { iov_base: f.as_ptr() as *mut libc::c_void, iov_len: f.len() }).collect();
     let start = Instant::now();
     let mut sent = 0u64;
     while sent < count {
         let n = (count - sent).min(256) as usize;
-        // SAFETY: as in the simulator's sender: headers point at iovecs pointing at frames that outlive the call.
-        let mut msgs: Vec<libc::mmsghdr> = iovecs[..n]
-            .iter_mut()
-            .map(|iov| {
-                let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
-                m.msg_hdr.msg_iov = iov;
-                m.msg_hdr.msg_iovlen = 1;
-                m
-            })
-            .collect();
-        let r = unsafe { libc::sendmmsg(socket.as_raw_fd(), msgs.as_mut_ptr(), n as u32, 0) };
-        if r > 0 {
-            sent += r as u64;
-        } else if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-            return Err(io::Error::last_os_error());
+        // Flags 0: wait for room. EINTR is retried inside; any other error ends the measurement.
+        let (went, error) = send_frames(socket.as_raw_fd(), frames[..n].iter().copied(), 0);
+        sent += went as u64;
+        if let Some(e) = error {
+            return Err(e);
         }
     }
     let elapsed = start.elapsed();

@@ -18,8 +18,9 @@ mod message;
 mod pcap;
 mod queue;
 
+/// `recvmmsg` / `sendmmsg` batches, shared with the simulator and the binding.
 #[cfg(target_os = "linux")]
-mod mmsg;
+pub mod mmsg;
 #[cfg(target_os = "linux")]
 mod tap;
 #[cfg(target_os = "linux")]

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::link::{FrameReader, FrameWriter, SendStop};
-use super::mmsg::{send_frames, RecvScratch};
+use super::mmsg::{send_packed, RecvScratch};
 use super::wait::{wait_readable, Ready, Waker};
 
 /// vRouter's socket name in the directory.
@@ -91,7 +91,7 @@ impl FrameWriter for UnixLink {
         if !self.connected.load(Ordering::Acquire) && !matches!(self.connect(), Ok(true)) {
             return (0, Some(SendStop::Failed(io::Error::from_raw_os_error(libc::ENOTCONN))));
         }
-        send_frames(self.socket.as_raw_fd(), bytes, lens)
+        send_packed(self.socket.as_raw_fd(), bytes, lens)
     }
 
     fn shutdown(&self) {

@@ -59,30 +59,14 @@ pub(crate) fn flood(socket: &UnixDatagram, frame: &[u8], count: u64, stop: &Atom
 #[cfg(target_os = "linux")]
 pub(crate) fn flood(socket: &UnixDatagram, frame: &[u8], count: u64, stop: &AtomicBool) -> io::Result<u64> {
     let fd = socket.as_raw_fd();
-    let mut iovecs: Vec<libc::iovec> =
-        (0..BURST).map(|_| libc::iovec { iov_base: frame.as_ptr() as *mut libc::c_void, iov_len: frame.len() }).collect();
-    let mut msgs: Vec<libc::mmsghdr> = iovecs
-        .iter_mut()
-        .map(|iov| {
-            // SAFETY: a zeroed mmsghdr is valid.
-            let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
-            m.msg_hdr.msg_iov = iov;
-            m.msg_hdr.msg_iovlen = 1;
-            m
-        })
-        .collect();
     let mut sent = 0u64;
     while sent < count && !stop.load(Ordering::Relaxed) {
         let want = (count - sent).min(BURST as u64) as usize;
-        // SAFETY: headers point at iovecs pointing at `frame`, all alive for the call.
-        let n = unsafe { libc::sendmmsg(fd, msgs.as_mut_ptr(), want as libc::c_uint, libc::MSG_DONTWAIT) };
-        if n > 0 {
-            sent += n as u64;
-            continue;
-        }
-        let e = io::Error::last_os_error();
+        // EINTR is retried inside; MSG_DONTWAIT so that a full socket lets `stop` be looked at.
+        let (n, error) = vrouter_io::pkt0::mmsg::send_frames(fd, std::iter::repeat_n(frame, want), libc::MSG_DONTWAIT);
+        sent += n as u64;
+        let Some(e) = error else { continue };
         match e.raw_os_error() {
-            Some(libc::EINTR) => {}
             Some(libc::EAGAIN) | Some(libc::ENOBUFS) => {
                 let mut p = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
                 // SAFETY: one valid pollfd.

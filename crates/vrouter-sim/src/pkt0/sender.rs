@@ -120,38 +120,9 @@ fn classify(e: &io::Error) -> Failure {
 /// why the rest did not.
 #[cfg(target_os = "linux")]
 fn send_all(socket: &UnixDatagram, batch: &TrapBatch) -> (usize, Option<Failure>) {
-    let mut iovecs: Vec<libc::iovec> = batch
-        .iter()
-        .map(|f| libc::iovec { iov_base: f.as_ptr() as *mut libc::c_void, iov_len: f.len() })
-        .collect();
-    // SAFETY: zeroed mmsghdr is a valid value (null name, no control data).
-    let mut msgs: Vec<libc::mmsghdr> = iovecs
-        .iter_mut()
-        .map(|iov| {
-            let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
-            m.msg_hdr.msg_iov = iov;
-            m.msg_hdr.msg_iovlen = 1;
-            m
-        })
-        .collect();
-    let mut sent = 0;
-    while sent < msgs.len() {
-        let rest = &mut msgs[sent..];
-        // SAFETY: every header points at one iovec, every iovec at a frame of `batch`; all
-        // outlive the call. The socket is connected, so no address is needed.
-        let n = unsafe {
-            libc::sendmmsg(socket.as_raw_fd(), rest.as_mut_ptr(), rest.len() as libc::c_uint, libc::MSG_DONTWAIT)
-        };
-        if n > 0 {
-            sent += n as usize;
-            continue;
-        }
-        match classify(&io::Error::last_os_error()) {
-            Failure::Retry => continue,
-            other => return (sent, Some(other)),
-        }
-    }
-    (sent, None)
+    // EINTR is retried inside; any other error ends the batch.
+    let (sent, error) = vrouter_io::pkt0::mmsg::send_frames(socket.as_raw_fd(), batch.iter(), libc::MSG_DONTWAIT);
+    (sent, error.map(|e| classify(&e)))
 }
 
 #[cfg(not(target_os = "linux"))]
