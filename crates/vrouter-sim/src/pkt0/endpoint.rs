@@ -16,13 +16,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::inbound::{account, ReinjectLog, Reinjected};
+use super::endpoint_core::EndpointCore;
 use super::sender::Sender;
 #[cfg(target_os = "linux")]
 use super::tap::TapPort;
-use super::stats::{Pkt0Counters, Pkt0Stats};
+use super::stats::Pkt0Counters;
 use super::{TrapBatch, TrapSink};
-use crate::traffic::{InjectError, Injected};
 use crate::Datapath;
 
 /// Name of the simulator's (vRouter's) socket in the directory.
@@ -47,10 +46,8 @@ enum Port {
 
 struct Shared {
     port: Port,
-    counters: Pkt0Counters,
-    log: Mutex<ReinjectLog>,
+    core: EndpointCore,
     stopping: AtomicBool,
-    datapath: Arc<Mutex<Datapath>>,
 }
 
 /// A bound pkt0 socket with its receiving thread.
@@ -86,10 +83,8 @@ impl Pkt0Endpoint {
     fn start(port: Port, receiver: Option<UnixDatagram>, datapath: Arc<Mutex<Datapath>>) -> io::Result<Self> {
         let shared = Arc::new(Shared {
             port,
-            counters: Pkt0Counters::default(),
-            log: Mutex::new(ReinjectLog::default()),
+            core: EndpointCore::new(datapath),
             stopping: AtomicBool::new(false),
-            datapath,
         });
         let thread = {
             let shared = shared.clone();
@@ -133,36 +128,12 @@ impl Pkt0Endpoint {
         }
     }
 
-    /// The counters.
-    pub fn stats(&self) -> Pkt0Stats {
-        self.shared.counters.snapshot()
-    }
-
-    /// The frames re-injected by the agent that are still in the log, oldest first.
-    pub fn reinjected(&self) -> Vec<Reinjected> {
-        lock(&self.shared.log).frames().cloned().collect()
-    }
-
-    /// Empties the log of re-injected frames.
-    pub fn clear_reinjected(&self) {
-        lock(&self.shared.log).clear();
-    }
-
-    /// Runs `frame` through the datapath as received on vif `vif` ([`inject`](crate::traffic::inject))
-    /// and sends the trap it causes, if any.
-    pub fn inject(&self, frame: &[u8], vif: u32) -> Result<Injected, InjectError> {
-        let mut traps = TrapBatch::new();
-        let outcome = crate::traffic::inject(&mut lock(&self.shared.datapath), frame, vif, &mut traps);
-        self.send_traps(&traps);
-        outcome
-    }
-
     /// Sends `count` FLOW_MISS trap frames of `inner_len`-byte packets to the agent, waiting
     /// for room rather than dropping (a load generator for the agent's receive path; traps
     /// proper are sent as vRouter sends them, see [`TrapSink`]). Returns how many went; stops
     /// early when the endpoint closes or the agent goes away.
     pub fn flood(&self, inner_len: usize, count: u64) -> io::Result<u64> {
-        let mac = lock(&self.shared.datapath).agent_vif().map_or([0; 6], |v| v.mac());
+        let mac = lock(&self.shared.core.datapath).agent_vif().map_or([0; 6], |v| v.mac());
         let frame = super::flood::flood_frame(mac, inner_len, 1);
         let Port::Unix { socket, sender, .. } = &self.shared.port else {
             return Err(io::Error::new(io::ErrorKind::Unsupported, "a flood needs the Unix datagram pkt0"));
@@ -171,13 +142,13 @@ impl Pkt0Endpoint {
             return Err(io::Error::new(io::ErrorKind::NotConnected, "no agent has bound agent_pkt0"));
         }
         let sent = super::flood::flood(socket, &frame, count, &self.shared.stopping)?;
-        Pkt0Counters::add(&self.shared.counters.traps_sent, sent);
+        Pkt0Counters::add(&self.shared.core.counters.traps_sent, sent);
         Ok(sent)
     }
 
     /// The datapath this endpoint accounts frames on.
     pub fn datapath(&self) -> &Arc<Mutex<Datapath>> {
-        &self.shared.datapath
+        &self.shared.core.datapath
     }
 
     /// Stops receiving and removes the socket file; idempotent.
@@ -198,12 +169,14 @@ impl Pkt0Endpoint {
     }
 }
 
+super::endpoint_core::core_methods!(Pkt0Endpoint);
+
 impl TrapSink for Pkt0Endpoint {
     fn send_traps(&self, batch: &TrapBatch) -> usize {
         match &self.shared.port {
-            Port::Unix { socket, sender, .. } => lock(sender).send(socket, batch, &self.shared.counters),
+            Port::Unix { socket, sender, .. } => lock(sender).send(socket, batch, &self.shared.core.counters),
             #[cfg(target_os = "linux")]
-            Port::Tap(t) => t.send(batch, &self.shared.counters),
+            Port::Tap(t) => t.send(batch, &self.shared.core.counters),
         }
     }
 }
@@ -290,7 +263,7 @@ fn tap_receive_loop(shared: &Shared) {
 }
 
 fn receive_all<'a>(shared: &Shared, frames: impl Iterator<Item = &'a [u8]>) {
-    account(&shared.counters, &shared.log, &shared.datapath, frames);
+    shared.core.receive(frames);
 }
 
 /// One datagram per call where `recvmmsg` does not exist.

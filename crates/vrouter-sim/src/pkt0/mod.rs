@@ -11,6 +11,9 @@ mod trap;
 
 #[cfg(unix)]
 mod endpoint;
+// Counters, log and datapath, alike in the Unix endpoint and the Windows pipe.
+#[cfg(any(unix, windows))]
+mod endpoint_core;
 #[cfg(unix)]
 mod flood;
 #[cfg(target_os = "linux")]

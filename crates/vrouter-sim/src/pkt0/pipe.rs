@@ -22,10 +22,9 @@ use vrouter_io::{Canceller, ErrorKind, TransportRead, TransportWrite};
 use vrouter_proto::agent_header::{AgentHeader, FlowTrap};
 use vrouter_proto::messages::AgentCmd;
 
-use super::inbound::{account, ReinjectLog, Reinjected};
-use super::stats::{Pkt0Counters, Pkt0Stats};
+use super::endpoint_core::EndpointCore;
+use super::stats::Pkt0Counters;
 use super::{TrapBatch, TrapSink};
-use crate::traffic::{InjectError, Injected};
 use crate::Datapath;
 
 /// Frames queued for an agent that is not reading, beyond which further traps are dropped (as a full socket
@@ -56,9 +55,7 @@ struct Queue {
 
 struct Shared {
     path: String,
-    counters: Pkt0Counters,
-    log: Mutex<ReinjectLog>,
-    datapath: Arc<Mutex<Datapath>>,
+    core: EndpointCore,
     queue: Mutex<Queue>,
     /// Signalled when frames are queued, and when the writer takes some (room for a flood).
     queued: Condvar,
@@ -69,6 +66,8 @@ struct Shared {
 }
 
 /// A pkt0 pipe being served, with its thread.
+///
+/// Its `traps_sent` counts frames written to the pipe; frames still queued are in none of the counters yet.
 pub struct Pkt0Pipe {
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -81,9 +80,7 @@ impl Pkt0Pipe {
         let server = PipeServer::pkt0(path)?;
         let shared = Arc::new(Shared {
             path: path.to_owned(),
-            counters: Pkt0Counters::default(),
-            log: Mutex::new(ReinjectLog::default()),
-            datapath,
+            core: EndpointCore::new(datapath),
             queue: Mutex::default(),
             queued: Condvar::new(),
             stopping: AtomicBool::new(false),
@@ -110,36 +107,11 @@ impl Pkt0Pipe {
         lock(&self.shared.queue).connected
     }
 
-    /// The counters. `traps_sent` counts frames written to the pipe; frames still queued are in none of the
-    /// counters yet.
-    pub fn stats(&self) -> Pkt0Stats {
-        self.shared.counters.snapshot()
-    }
-
-    /// The frames re-injected by the agent that are still in the log, oldest first.
-    pub fn reinjected(&self) -> Vec<Reinjected> {
-        lock(&self.shared.log).frames().cloned().collect()
-    }
-
-    /// Empties the log of re-injected frames.
-    pub fn clear_reinjected(&self) {
-        lock(&self.shared.log).clear();
-    }
-
-    /// Runs `frame` through the datapath as received on vif `vif` ([`inject`](crate::traffic::inject)) and sends
-    /// the trap it causes, if any.
-    pub fn inject(&self, frame: &[u8], vif: u32) -> Result<Injected, InjectError> {
-        let mut traps = TrapBatch::new();
-        let outcome = crate::traffic::inject(&mut lock(&self.shared.datapath), frame, vif, &mut traps);
-        self.send_traps(&traps);
-        outcome
-    }
-
     /// Sends a FLOW_MISS trap of an `inner_len`-byte packet `count` times, as fast as the agent reads them:
     /// a load generator that, unlike traps, waits for room rather than dropping. Returns how many frames were
     /// written to the pipe (fewer when the agent goes or the pipe closes); an error when no agent is connected.
     pub fn flood(&self, inner_len: usize, count: u64) -> std::io::Result<u64> {
-        let mac = lock(&self.shared.datapath).agent_vif().map_or([0; 6], |v| v.mac());
+        let mac = lock(&self.shared.core.datapath).agent_vif().map_or([0; 6], |v| v.mac());
         let mut batch = TrapBatch::new();
         let header = AgentHeader::flow_trap(
             AgentCmd::TRAP_FLOW_MISS,
@@ -191,7 +163,7 @@ impl Pkt0Pipe {
 
     /// The datapath this pipe accounts frames on.
     pub fn datapath(&self) -> &Arc<Mutex<Datapath>> {
-        &self.shared.datapath
+        &self.shared.core.datapath
     }
 
     /// Stops serving: the connected agent (if any) sees the pipe close, the name is released; idempotent.
@@ -215,6 +187,8 @@ impl Pkt0Pipe {
     }
 }
 
+super::endpoint_core::core_methods!(Pkt0Pipe);
+
 impl TrapSink for Pkt0Pipe {
     /// Queues the frames for the connected agent; returns how many were queued (the rest are dropped: no agent,
     /// or [`QUEUE_LIMIT`] frames already waiting).
@@ -222,7 +196,7 @@ impl TrapSink for Pkt0Pipe {
         if batch.is_empty() {
             return 0;
         }
-        let c = &self.shared.counters;
+        let c = &self.shared.core.counters;
         let mut q = lock(&self.shared.queue);
         if !q.connected {
             Pkt0Counters::add(&c.traps_dropped_absent, batch.len() as u64);
@@ -279,8 +253,8 @@ fn serve(shared: &Shared, mut server: PipeServer) {
                 match reader.read(&mut buf) {
                     Ok(n) => receive(shared, &buf[..n]),
                     Err(e) if e.kind() == ErrorKind::MessageTooLarge => {
-                        Pkt0Counters::add(&shared.counters.received, 1);
-                        Pkt0Counters::add(&shared.counters.invalid_oversize, 1);
+                        Pkt0Counters::add(&shared.core.counters.received, 1);
+                        Pkt0Counters::add(&shared.core.counters.invalid_oversize, 1);
                     }
                     // PeerClosed (the agent went), Cancelled (close) or a broken handle: this connection is over.
                     Err(_) => break,
@@ -289,7 +263,7 @@ fn serve(shared: &Shared, mut server: PipeServer) {
             let mut q = lock(&shared.queue);
             let left = q.frames as u64;
             *q = Queue { ended: true, ..Queue::default() };
-            Pkt0Counters::add(&shared.counters.traps_dropped_absent, left);
+            Pkt0Counters::add(&shared.core.counters.traps_dropped_absent, left);
             shared.queued.notify_all();
             drop(q);
             // The writer may be blocked on a full pipe whose reader is gone.
@@ -305,7 +279,7 @@ fn serve(shared: &Shared, mut server: PipeServer) {
 
 /// Writes queued frames to the agent, one message each, until the connection ends.
 fn write_loop(shared: &Shared, mut writer: OverlappedWriter) {
-    let c = &shared.counters;
+    let c = &shared.core.counters;
     loop {
         let batch = {
             let mut q = lock(&shared.queue);
@@ -338,7 +312,7 @@ fn write_loop(shared: &Shared, mut writer: OverlappedWriter) {
     }
 }
 
-/// One frame from the agent (see [`account`]).
+/// One frame from the agent (see [`EndpointCore::receive`]).
 fn receive(shared: &Shared, frame: &[u8]) {
-    account(&shared.counters, &shared.log, &shared.datapath, std::iter::once(frame));
+    shared.core.receive(std::iter::once(frame));
 }
