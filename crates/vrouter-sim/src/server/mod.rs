@@ -4,6 +4,9 @@
 mod ksync;
 #[cfg(unix)]
 mod listener;
+// What the Windows listeners (pipe, TCP) keep of their connections.
+#[cfg(windows)]
+mod connections;
 #[cfg(windows)]
 mod pipe;
 #[cfg(unix)]

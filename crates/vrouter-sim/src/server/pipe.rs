@@ -6,10 +6,9 @@
 //! yet" with 0 bytes); vrouter-io's pipe client expects exactly that. A request message longer than the driver's
 //! 4096-byte write buffer ends the connection (the driver fails that write; a pipe server cannot).
 
-use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use vrouter_io::windows::pipe_server::PipeServer;
@@ -21,12 +20,8 @@ use super::KsyncService;
 /// The longest request message the Windows driver reassembles (its per-handle write buffer).
 pub const WINDOWS_MAX_REQUEST_LEN: usize = 4096;
 
-/// The open connections' cancellers (read, write) by id, and how many connection threads still run.
-#[derive(Default)]
-struct Connections {
-    open: Mutex<(HashMap<u64, (Canceller, Canceller)>, usize)>,
-    ended: Condvar,
-}
+/// The open connections' cancellers (read, write) by id.
+type Connections = super::connections::Connections<(Canceller, Canceller)>;
 
 /// A ksync pipe being served: accepts clients and serves each on its own thread until closed.
 pub struct KsyncPipeListener {
@@ -71,14 +66,10 @@ impl KsyncPipeListener {
             let _ = t.join();
         }
         // No connection starts any more: end those there are and wait for their threads.
-        let mut open = lock(&self.connections.open);
-        for (read, write) in open.0.values() {
+        self.connections.end_all(|(read, write)| {
             read.cancel();
             write.cancel();
-        }
-        while open.1 > 0 {
-            open = self.connections.ended.wait(open).unwrap_or_else(|p| p.into_inner());
-        }
+        });
     }
 }
 
@@ -86,10 +77,6 @@ impl Drop for KsyncPipeListener {
     fn drop(&mut self) {
         self.close();
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn accept_loop(mut server: PipeServer, service: KsyncService, stopping: &AtomicBool, connections: &Arc<Connections>) {
@@ -110,25 +97,16 @@ fn accept_loop(mut server: PipeServer, service: KsyncService, stopping: &AtomicB
         };
         let (id, stream) = (next_id, PipeStream::new(connection));
         next_id += 1;
-        {
-            let mut open = lock(&connections.open);
-            open.0.insert(id, (stream.reader.canceller(), stream.writer.canceller()));
-            open.1 += 1;
-        }
+        connections.add(id, (stream.reader.canceller(), stream.writer.canceller()));
         let (service, connections_) = (service.clone(), connections.clone());
         let spawned = std::thread::Builder::new().name("vrouter-sim ksync pipe".into()).spawn(move || {
             // A connection's end, normal or not, concerns only that connection.
             let _ = service.serve_limited(stream, WINDOWS_MAX_REQUEST_LEN);
-            let mut open = lock(&connections_.open);
-            open.0.remove(&id);
-            open.1 -= 1;
-            connections_.ended.notify_all();
+            connections_.ended(id);
         });
         if spawned.is_err() {
             // The connection was dropped with the closure: forget it.
-            let mut open = lock(&connections.open);
-            open.0.remove(&id);
-            open.1 -= 1;
+            connections.forget(id);
         }
     }
 }

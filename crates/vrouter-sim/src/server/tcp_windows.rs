@@ -5,22 +5,17 @@
 //! timeout to see that the listener closes: on Windows neither `shutdown` of a listening socket nor of a connection
 //! reliably ends a call blocked in it.
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::KsyncService;
 
-/// Open connections (a handle each, to shut them down at close) and how many connection threads still run.
-#[derive(Default)]
-struct Connections {
-    open: Mutex<(HashMap<u64, TcpStream>, usize)>,
-    ended: Condvar,
-}
+/// Open connections: a handle each, to shut them down at close.
+type Connections = super::connections::Connections<TcpStream>;
 
 /// A TCP listener being served: accepts connections and serves each on its own thread until closed.
 pub struct KsyncTcpListener {
@@ -62,13 +57,9 @@ impl KsyncTcpListener {
         if let Some(t) = self.accept_thread.take() {
             let _ = t.join();
         }
-        let mut open = lock(&self.connections.open);
-        for s in open.0.values() {
+        self.connections.end_all(|s| {
             let _ = s.shutdown(Shutdown::Both);
-        }
-        while open.1 > 0 {
-            open = self.connections.ended.wait(open).unwrap_or_else(|p| p.into_inner());
-        }
+        });
     }
 }
 
@@ -85,10 +76,6 @@ fn loopback_for(local: SocketAddr) -> std::net::IpAddr {
         std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
         std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// How often an idle connection looks whether the listener is closing.
@@ -141,26 +128,17 @@ fn accept_loop(listener: TcpListener, service: KsyncService, stopping: &Arc<Atom
         let Ok(handle) = stream.try_clone() else { continue };
         let id = next_id;
         next_id += 1;
-        {
-            let mut open = lock(&connections.open);
-            open.0.insert(id, handle);
-            open.1 += 1;
-        }
+        connections.add(id, handle);
         let (service, connections_, stopping_) = (service.clone(), connections.clone(), stopping.clone());
         let spawned = std::thread::Builder::new().name("vrouter-sim ksync tcp".into()).spawn(move || {
             // A connection's end, normal or not, concerns only that connection.
             if stream.set_read_timeout(Some(STOP_POLL)).is_ok() {
                 let _ = service.serve(Stoppable { stream, stopping: &stopping_ });
             }
-            let mut open = lock(&connections_.open);
-            open.0.remove(&id);
-            open.1 -= 1;
-            connections_.ended.notify_all();
+            connections_.ended(id);
         });
         if spawned.is_err() {
-            let mut open = lock(&connections.open);
-            open.0.remove(&id);
-            open.1 -= 1;
+            connections.forget(id);
         }
     }
 }
