@@ -107,39 +107,6 @@ impl Default for ReinjectLog {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use vrouter_proto::agent_header::write_pkt0_frame;
-
-    fn frame(header: AgentHeader, inner_len: usize) -> Vec<u8> {
-        let mut v = Vec::new();
-        write_pkt0_frame(&mut v, &header, &vec![0xab; inner_len]);
-        v
-    }
-
-    #[test]
-    fn classifies_as_vrouter_reads() {
-        let sw = frame(AgentHeader::switch(3, 1), 60);
-        assert!(matches!(classify(&sw), Inbound::Switch { header, packet } if header.ifindex == 3 && packet.len() == 60));
-        assert!(matches!(classify(&frame(AgentHeader::route(4, 2), 1)), Inbound::Route { .. }));
-        assert_eq!(classify(&sw[..44]), Inbound::TooShort);
-        assert_eq!(classify(&frame(AgentHeader::switch(3, 1), MAX_INNER_LEN + 1)), Inbound::Oversize);
-        assert!(matches!(classify(&frame(AgentHeader::switch(3, 1), MAX_INNER_LEN)), Inbound::Switch { .. }));
-        let trap = frame(AgentHeader::with_cmd(AgentCmd::TRAP_ARP, 1, 0), 10);
-        assert_eq!(classify(&trap), Inbound::UnknownCommand(2));
-    }
-
-    #[test]
-    fn log_keeps_the_last_frames() {
-        let mut log = ReinjectLog::new(2);
-        for i in 0..3u16 {
-            log.record(AgentHeader::switch(i, 0), &[i as u8]);
-        }
-        let kept: Vec<_> = log.frames().map(|r| r.header.ifindex).collect();
-        assert_eq!(kept, [1, 2]);
-    }
-}
 
 /// Accounts frames from the agent as vRouter's pkt0 receive path takes them: checked and counted; the valid ones
 /// logged, received on the AGENT vif, and a SWITCH sent out of its vif (or dropped as INVALID_IF). One lock of the
@@ -190,4 +157,38 @@ pub(super) fn account<'a>(
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vrouter_proto::agent_header::write_pkt0_frame;
+
+    fn frame(header: AgentHeader, inner_len: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        write_pkt0_frame(&mut v, &header, &vec![0xab; inner_len]);
+        v
+    }
+
+    #[test]
+    fn classifies_as_vrouter_reads() {
+        let sw = frame(AgentHeader::switch(3, 1), 60);
+        assert!(matches!(classify(&sw), Inbound::Switch { header, packet } if header.ifindex == 3 && packet.len() == 60));
+        assert!(matches!(classify(&frame(AgentHeader::route(4, 2), 1)), Inbound::Route { .. }));
+        assert_eq!(classify(&sw[..44]), Inbound::TooShort);
+        assert_eq!(classify(&frame(AgentHeader::switch(3, 1), MAX_INNER_LEN + 1)), Inbound::Oversize);
+        assert!(matches!(classify(&frame(AgentHeader::switch(3, 1), MAX_INNER_LEN)), Inbound::Switch { .. }));
+        let trap = frame(AgentHeader::with_cmd(AgentCmd::TRAP_ARP, 1, 0), 10);
+        assert_eq!(classify(&trap), Inbound::UnknownCommand(2));
+    }
+
+    #[test]
+    fn log_keeps_the_last_frames() {
+        let mut log = ReinjectLog::new(2);
+        for i in 0..3u16 {
+            log.record(AgentHeader::switch(i, 0), &[i as u8]);
+        }
+        let kept: Vec<_> = log.frames().map(|r| r.header.ifindex).collect();
+        assert_eq!(kept, [1, 2]);
+    }
 }
