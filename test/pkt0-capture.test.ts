@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import test from 'ava'
 
 import { AgentCmd, decode, encode, Pkt0, SandeshOp, Simulator, VifType } from '../lib/index'
+import { arpFrame } from './helpers/frames'
 import { open, request } from './helpers/ksync-socket'
 
 const haveTshark = spawnSync('tshark', ['--version']).status === 0
@@ -24,13 +25,6 @@ async function simWithVif(): Promise<Simulator> {
   if ((decode(f.payload!)[0].fields as { resp_code: number }).resp_code !== 0) throw new Error('vif add failed')
   s.destroy()
   return sim
-}
-
-function arpFrame(): Buffer {
-  const f = Buffer.alloc(60)
-  f.fill(0xff, 0, 6)
-  Buffer.from([2, 0, 0, 0, 0, 3, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1]).copy(f, 6)
-  return f
 }
 
 /** The length of every record tshark reads from `file` (matching the display filter, if given). */

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import test from 'ava'
 
 import { decode, encode, FlowOp, SandeshOp, Simulator, VifFlag, VifType } from '../lib/index'
+import { tcpFrame } from './helpers/frames'
 import { open, request } from './helpers/ksync-socket'
 
 /** Adds a VIRTUAL vif over ksync; resolves with the response code. */
@@ -34,18 +35,6 @@ function activeFlows(path: string): number[] {
   const active: number[] = []
   for (let i = 0; i < bytes.byteLength / 256; i++) if (view.getUint16(i * 256 + 88, true) & 1) active.push(i)
   return active
-}
-
-/** An IPv4 TCP SYN frame from 10.0.3.2:sport to 172.16.0.1:80. */
-function tcpFrame(sport: number): Buffer {
-  const f = Buffer.alloc(60)
-  Buffer.from([0, 0, 0x5e, 0, 1, 0, 2, 0, 0, 0, 0, 3, 0x08, 0x00]).copy(f, 0)
-  Buffer.from([0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 3, 2, 172, 16, 0, 1]).copy(f, 14)
-  f.writeUInt16BE(sport, 34)
-  f.writeUInt16BE(80, 36)
-  f[46] = 0x50
-  f[47] = 0x02
-  return f
 }
 
 test('serves ksync on a Unix socket and on TCP, and cleans up its folder', async (t) => {
