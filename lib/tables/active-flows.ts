@@ -22,8 +22,8 @@ export class ActiveFlows implements IterableIterator<FlowEntry> {
       if (this.#next >= this.entries) return { done: true, value: undefined }
       const b = this.table._fill(this.#next)
       this.#cols = b.arena.cols
-      this.#row = b.row
-      this.#end = b.row + b.count
+      this.#row = 0
+      this.#end = b.count
       this.#next = b.next
     }
     return { done: false, value: new FlowEntryView(this.#cols!, this.#row++, this.main) }

@@ -7,6 +7,5 @@ import native from '../native'
 interface TableCallbacks {
   flowFillGet(id: number, row: number, index: number): boolean
   flowFillLookup4(id: number, row: number, proto: number, sip: number, dip: number, sport: number, dport: number, nh: number): number
-  flowFillActive(id: number, row: number, max: number, start: number): number
 }
 export const fast = native.tableCallbacks() as unknown as TableCallbacks

@@ -5,7 +5,7 @@ import native from '../native'
 import type { NativeColumn, NativeFlowTable } from '../../index'
 import { ActiveFlows } from './active-flows'
 import { ipv4Number } from './addresses'
-import { Arena, ARENA_ROWS, MIN_BATCH, ScanBuffer } from './columns'
+import { ACTIVE_BATCH, Arena, ARENA_ROWS, ScanBuffer } from './columns'
 import { TableError } from './errors'
 import { fast } from './fast'
 import { FlowEntryView } from './flow-entry'
@@ -34,6 +34,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
   #native: NativeFlowTable | undefined
   #arena: Arena<FlowColumns> | undefined
   readonly #layout: NativeColumn[]
+  readonly #batchLayout: NativeColumn[]
   readonly #id: number
   /** {@link lookupMany}'s buffers: keys packed six numbers each, the indexes found, which input each key came from. */
   #lookupKeys: Uint32Array | undefined
@@ -49,6 +50,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
     this.byteLength = n.byteLength
     this.layout = layout
     this.#layout = native.NativeFlowTable.layout(ARENA_ROWS)
+    this.#batchLayout = native.NativeFlowTable.layout(ACTIVE_BATCH)
   }
 
   /**
@@ -152,13 +154,18 @@ export class FlowTable implements AsyncDisposable, Disposable {
     return new ActiveFlows(this, this.entries, this.mainEntries)
   }
 
-  /** One batch of {@link active}: up to an arena's free rows of active entries from `next` on; the arena and where they are. */
-  _fill(next: number): { arena: Arena<FlowColumns>; row: number; count: number; next: number } {
-    const a = this.#rows(MIN_BATCH)
-    const row = a.used
-    const count = fast.flowFillActive(this.#id, row, a.free, next)
-    a.used += count
-    return { arena: a, row, count, next: a.header[0] }
+  /**
+   * One batch of {@link active}: up to {@link ACTIVE_BATCH} active entries from `next` on, in an arena of their own
+   * (large enough for the native scan to share it between threads); the arena and how many.
+   */
+  _fill(next: number): { arena: Arena<FlowColumns>; count: number; next: number } {
+    const n = this.#open()
+    let count = 0
+    const a = new Arena<FlowColumns>(ACTIVE_BATCH, this.#batchLayout, native.NativeFlowTable.arenaBytes(ACTIVE_BATCH), (u8, cap) => {
+      count = n.fillActiveInto(u8, cap, next)
+    })
+    a.used = count
+    return { arena: a, count, next: a.header[0] }
   }
 
   /** Active entries passing `filter`, as columns (one typed array per field), scanned in native code. */

@@ -9,7 +9,8 @@
 //! The parts: `mapping` opens a table from a `NativeTableSource`; `flow_table` and `bridge_table`
 //! are the objects JavaScript holds; a flow table's state is a `flow_reader` kept in the
 //! `registry`, so that `fast`'s plain callbacks reach it by id; `arena`, `columns`, `flow_row` and
-//! `bridge_row` are where and how entries are written for JavaScript; `flow_input` checks keys and
+//! `bridge_row` are where and how entries are written for JavaScript, `parallel_scan` how a
+//! large flow scan shares the work between threads; `flow_input` checks keys and
 //! filters, `flow_stats` counts, `snapshot` copies a whole table, `errors` are what they throw.
 
 mod arena;
@@ -24,6 +25,7 @@ mod flow_row;
 mod flow_stats;
 mod flow_table;
 mod mapping;
+mod parallel_scan;
 mod registry;
 mod snapshot;
 #[cfg(windows)]

@@ -16,14 +16,6 @@ fn reader<T>(id: u32, f: impl FnOnce(&mut FlowReader) -> std::result::Result<T, 
     with(id, f).unwrap_or_else(|| Err("the flow table is closed".into()))
 }
 
-unsafe fn i32_arg(env: sys::napi_env, v: sys::napi_value) -> std::result::Result<i32, String> {
-    let mut n = 0i32;
-    match unsafe { sys::napi_get_value_int32(env, v, &mut n) } {
-        sys::Status::napi_ok => Ok(n),
-        _ => Err("expected a number".into()),
-    }
-}
-
 fn u16_of(v: u32, what: &str) -> std::result::Result<u16, String> {
     u16::try_from(v).map_err(|_| format!("{what} {v} does not fit 16 bits"))
 }
@@ -56,19 +48,7 @@ unsafe extern "C" fn fill_lookup4(env: sys::napi_env, info: sys::napi_callback_i
     }
 }
 
-/// `flowFillActive(id, row, max, start)`: see `NativeFlowTable::fill_active`.
-unsafe extern "C" fn fill_active(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    unsafe {
-        raw::call::<4>(env, info, |env, a| {
-            let id = raw::u32_arg(env, a[0])?;
-            let (row, max) = (raw::u32_arg(env, a[1])?, raw::u32_arg(env, a[2])?);
-            let start = i32_arg(env, a[3])?.max(0) as u32;
-            raw::to_js(env, reader(id, |r| r.fill_active(row, max, start))?)
-        })
-    }
-}
-
-/// The plain callbacks, as an object `{ flowFillGet, flowFillLookup4, flowFillActive }` (made
+/// The plain callbacks, as an object `{ flowFillGet, flowFillLookup4 }` (made
 /// once by lib/tables/fast.ts: a second `module_exports` hook would not run).
 #[napi(ts_return_type = "Record<string, Function>")]
 pub fn table_callbacks(env: &Env) -> Result<Object<'_>> {
@@ -76,7 +56,6 @@ pub fn table_callbacks(env: &Env) -> Result<Object<'_>> {
     unsafe {
         raw::export(env.raw(), obj.raw(), c"flowFillGet", fill_get)?;
         raw::export(env.raw(), obj.raw(), c"flowFillLookup4", fill_lookup4)?;
-        raw::export(env.raw(), obj.raw(), c"flowFillActive", fill_active)?;
     }
     Ok(obj)
 }

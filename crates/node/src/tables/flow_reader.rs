@@ -2,13 +2,14 @@
 //! entries, one entry by index, lookups by key (one, or many with their buckets prefetched).
 
 use vrouter_proto::tables::{
-    flow_copy_is_active, lookup_flow_hashed, prefetch_bucket, read_retrying_into, same_key, scan_flows, FlowEntryCopy, FlowFilter,
+    flow_copy_is_active, lookup_flow_hashed, prefetch_bucket, read_retrying_into, same_key, FlowEntryCopy, FlowFilter,
     FlowKey, FlowLayout, FE_KEY, FLOW_KEY_REGION,
 };
 
 use super::arena::Arena;
 use super::flow_row::{FlowRow, FlowSource};
 use super::mapping::MappedTable;
+use super::parallel_scan::scan_rows;
 
 /// An open flow table: the mapping, its layout, the arena JavaScript attached.
 pub struct FlowReader {
@@ -28,17 +29,13 @@ impl FlowReader {
         Ok(arena)
     }
 
-    /// See `NativeFlowTable::fill_active`.
-    pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> std::result::Result<u32, String> {
-        let (table, layout) = (&self.table, self.layout);
-        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+    /// See `NativeFlowTable::fill_active_into`: fills rows `row..row + max` of `arena` with the
+    /// active entries from index `start` on; returns how many, with the next index and the torn
+    /// count in the arena's header.
+    pub fn fill_active_in(table: &MappedTable, layout: FlowLayout, arena: &mut Arena, row: u32, max: u32, start: u32) -> std::result::Result<u32, String> {
         arena.check_rows(row, max)?;
-        let (out, offsets) = arena.parts();
-        let mut r = row as usize;
-        let p = scan_flows(table.bytes(), layout, start, u32::MAX, &FlowFilter::default(), max, |copy| {
-            FlowRow::of(&FlowSource::new(copy)).write(out, offsets, r);
-            r += 1;
-        });
+        let out = arena.flow_rows().starting_at(row as usize);
+        let p = scan_rows(table.bytes(), layout, start, u32::MAX, &FlowFilter::default(), max, &out);
         arena.report(p.next, p.torn);
         Ok(p.delivered)
     }

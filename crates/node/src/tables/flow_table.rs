@@ -3,14 +3,15 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use vrouter_proto::tables::{scan_flows, FlowEntryCopy, FlowKey, FlowLayout};
+use vrouter_proto::tables::{FlowEntryCopy, FlowKey, FlowLayout};
 
 use super::arena::Arena;
 use super::columns::NativeColumn;
 use super::errors::{closed, invalid, no_arena};
 use super::flow_input::{flow_filter, flow_key, NativeFlowFilter};
 use super::flow_reader::FlowReader;
-use super::flow_row::{FlowColumns, FlowRow, FlowSource};
+use super::flow_row::{FlowColumns, FlowRow};
+use super::parallel_scan::{scan_rows, RowsOut};
 use super::flow_stats::{flow_stats, NativeFlowTableStats};
 use super::mapping::{self, NativeTableFailure, NativeTableSource, TableKindArg};
 use super::registry;
@@ -41,7 +42,7 @@ impl NativeFlowTable {
         }
     }
 
-    /// The id the plain callbacks (`flowFillGet`, `flowFillLookup`, `flowFillActive`) take.
+    /// The id the plain callbacks (`flowFillGet`, `flowFillLookup4`) take.
     #[napi(getter)]
     pub fn id(&self) -> Result<u32> {
         self.id.ok_or_else(closed)
@@ -88,11 +89,15 @@ impl NativeFlowTable {
         })
     }
 
-    /// Fills rows `row..row + max` with the active entries from index `start` on; returns how
-    /// many, with the next index and the torn count in the arena's header.
+    /// Fills `arena` (of `arenaBytes(capacity)` bytes, used for this call only) from row 0 with up
+    /// to `capacity` active entries from index `start` on; returns how many, with the next index
+    /// and the torn count in the arena's header. `active()` fills batches of their own, larger
+    /// than the attached arena, so that a batch is worth the threads a scan shares it with.
     #[napi]
-    pub fn fill_active(&mut self, row: u32, max: u32, start: u32) -> Result<u32> {
-        self.with(|r| r.fill_active(row, max, start).map_err(invalid))
+    pub fn fill_active_into(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32, start: u32) -> Result<u32> {
+        let mut arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        arena.advise_huge_pages();
+        self.with(|r| FlowReader::fill_active_in(&r.table, r.layout, &mut arena, 0, capacity, start).map_err(invalid))
     }
 
     /// Copies entry `index` into row `row`: true when it is active (a free or torn entry is
@@ -151,13 +156,8 @@ impl NativeFlowTable {
         self.with(|r| {
             let (table, layout) = (&r.table, r.layout);
             let arena = r.scan_arena.as_mut().ok_or_else(no_arena)?;
-            let max = filter.limit.unwrap_or(u32::MAX).min(arena.capacity as u32);
-            let (out, offsets) = arena.parts();
-            let mut row = 0;
-            let p = scan_flows(table.bytes(), layout, filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX), &f, max, |copy| {
-                FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row);
-                row += 1;
-            });
+            let max = filter.limit.unwrap_or(u32::MAX);
+            let p = scan_rows(table.bytes(), layout, filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX), &f, max, &arena.flow_rows());
             arena.report(p.next, p.torn);
             Ok(p.delivered)
         })
@@ -172,9 +172,11 @@ impl NativeFlowTable {
             let (start, end) = (filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX).min(r.table.geometry.total_entries()));
             let limit = filter.limit.unwrap_or(u32::MAX);
             let mut cols = FlowColumns::with_capacity(end.saturating_sub(start).min(limit) as usize);
-            let p = scan_flows(r.table.bytes(), r.layout, start, end, &f, limit, |copy| {
-                cols.push(&FlowRow::of(&FlowSource::new(copy)))
-            });
+            let (spare, rows) = cols.spare();
+            // SAFETY: `spare` is the columns' reserved room for `rows` rows, untouched until
+            // `set_len`; the scan stores rows 0..delivered, each in every column.
+            let p = scan_rows(r.table.bytes(), r.layout, start, end, &f, limit, &unsafe { RowsOut::new(spare, rows) });
+            unsafe { cols.set_len(p.delivered as usize) };
             Ok((cols, p))
         })?;
         let mut obj = Object::new(&env)?;

@@ -73,6 +73,6 @@ pub use init::init_table;
 pub use lookup::{lookup_bridge, lookup_flow, lookup_flow_hashed, prefetch_bucket, same_key, BucketWalk};
 pub use memory::{racy_copy, shared_bytes, TableBytes, TableSink};
 pub use scan::{
-    flow_copy_is_active, read_flow_entry_retrying, read_retrying_into, scan_bridge, scan_flows, BridgeFilter,
+    flow_copy_is_active, read_flow_entry_retrying, read_retrying_into, scan_bridge, scan_flows, scan_flows_noting_torn, BridgeFilter,
     FlowFilter, Prefix, ScanProgress, TORN_RETRIES,
 };

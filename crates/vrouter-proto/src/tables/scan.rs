@@ -179,7 +179,23 @@ pub fn scan_flows<B: TableBytes + ?Sized>(
     end: u32,
     filter: &FlowFilter,
     max: u32,
+    each: impl FnMut(&FlowEntryCopy),
+) -> ScanProgress {
+    scan_flows_noting_torn(table, layout, start, end, filter, max, each, |_| {})
+}
+
+/// [`scan_flows`], also telling `torn` the index of each entry it left out as torn: a scan split
+/// into pieces counts the torn entries of a piece it stops in the middle of (before the stop only).
+#[allow(clippy::too_many_arguments)] // scan_flows's arguments and one more callback
+pub fn scan_flows_noting_torn<B: TableBytes + ?Sized>(
+    table: &B,
+    layout: FlowLayout,
+    start: u32,
+    end: u32,
+    filter: &FlowFilter,
+    max: u32,
     mut each: impl FnMut(&FlowEntryCopy),
+    mut torn: impl FnMut(u32),
 ) -> ScanProgress {
     let size = FLOW_ENTRY_SIZE as usize;
     let end = end.min((table.byte_len() / size).min(u32::MAX as usize) as u32);
@@ -205,6 +221,7 @@ pub fn scan_flows<B: TableBytes + ?Sized>(
         }
         if !matches!(read_retrying_into(table, layout, index, &mut copy), Ok(true)) {
             p.torn += 1;
+            torn(index);
             continue;
         }
         let view = copy.view();

@@ -1,0 +1,59 @@
+// Scans of a large flow table are shared between threads (crates/node/src/tables/parallel_scan.rs):
+// each thread takes chunks of the table in turn and stores its rows where the chunk before ended.
+// Whatever the threads do, a scan must return what reading the entries one at a time returns, in
+// index order, cut by a limit exactly where a one-thread scan stops; and active() (batches filled
+// the same way) must yield the same entries.
+
+import test from 'ava'
+
+import { FlowTable, Ksync, Simulator, VifFlag, VifType } from '../lib/index'
+
+/** More active flows than one batch of active() holds (32768), so that batches follow each other. */
+const FLOWS = 70_000
+
+test('a scan shared between threads returns the entries one-at-a-time reads return, in index order', async (t) => {
+  await using sim = await Simulator.start({ flowHoldLimit: 0 })
+  await using ksync = await Ksync.connect(sim.ksync)
+  for (const idx of [3, 4]) {
+    await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
+  }
+  t.is((await sim.traffic({ flows: FLOWS, packetsPerFlow: 1 })).trapped, FLOWS)
+  await using flows = await FlowTable.open(ksync)
+
+  // The reference: every index read by itself.
+  const expected: number[] = []
+  for (let i = 0; i < flows.entries; i++) if (flows.get(i)) expected.push(i)
+  t.is(expected.length, FLOWS)
+
+  const all = flows.scan()
+  t.is(all.count, FLOWS)
+  t.is(all.torn, 0)
+  t.deepEqual(Array.from(all.index), expected, 'scan(): every active index, in order, once')
+  for (let row = 0; row < all.count; row += 97) {
+    t.deepEqual(flows.entryOf(all, row).toJSON(), flows.get(all.index[row])!.toJSON(), `row ${row}: every field as get() reads it`)
+  }
+
+  const iterated: number[] = []
+  for (const e of flows.active()) iterated.push(e.index)
+  t.deepEqual(iterated, expected, 'active(): the same entries, in order, across its batches')
+
+  // A limit cuts the scan after that many rows, wherever the rows of the threads' chunks end.
+  const buffer = flows.scanBuffer()
+  for (const limit of [1, 1000, 4096, 33_333, FLOWS - 1, FLOWS, FLOWS + 10]) {
+    const cols = flows.scanInto(buffer, { limit })
+    t.is(cols.count, Math.min(limit, FLOWS), `limit ${limit}`)
+    t.deepEqual(Array.from(cols.index), expected.slice(0, cols.count), `limit ${limit}: the first rows of the whole scan`)
+  }
+
+  // Index windows that do not fall on chunk boundaries, together, are the whole scan.
+  const cuts = [0, 40_001, 100_003, 333_333, flows.entries]
+  const windows: number[] = []
+  for (let w = 0; w + 1 < cuts.length; w++) windows.push(...flows.scan({ start: cuts[w], end: cuts[w + 1] }).index)
+  t.deepEqual(windows, expected, 'windows of the table, concatenated')
+
+  // A filter is applied by every thread.
+  const dport = all.dport[12_345]
+  const matching = expected.filter((_, row) => all.dport[row] === dport)
+  t.true(matching.length > 0)
+  t.deepEqual(Array.from(flows.scanInto(buffer, { dport }).index), matching, `dport ${dport}`)
+})
