@@ -57,3 +57,41 @@ test('a scan shared between threads returns the entries one-at-a-time reads retu
   t.true(matching.length > 0)
   t.deepEqual(Array.from(flows.scanInto(buffer, { dport }).index), matching, `dport ${dport}`)
 })
+
+test('active() left early or outliving its table: the batch being filled is given up, nothing torn or crashed', async (t) => {
+  await using sim = await Simulator.start({ flowHoldLimit: 0 })
+  await using ksync = await Ksync.connect(sim.ksync)
+  for (const idx of [3, 4]) {
+    await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
+  }
+  await sim.traffic({ flows: FLOWS, packetsPerFlow: 1 })
+  const flows = await FlowTable.open(ksync)
+  const all = Array.from(flows.scan().index)
+
+  // break: the next batch, already being filled, is abandoned; iterating again starts over.
+  for (let stop = 1; stop <= 3; stop++) {
+    const seen: number[] = []
+    for (const e of flows.active()) {
+      seen.push(e.index)
+      if (seen.length === stop * 20_000) break
+    }
+    t.deepEqual(seen, all.slice(0, stop * 20_000))
+  }
+  // An iterator dropped mid-way (never finished, never returned) is collected with its batch.
+  const it = flows.active()
+  t.is(it.next().value?.index, all[0])
+
+  // Closing the table mid-iteration: the entries already yielded stay readable (they are copies); going on is a
+  // TableError, not a crash, whatever the batch being filled was doing.
+  const kept: { index: number; key: unknown }[] = []
+  const error = t.throws(() => {
+    for (const e of flows.active()) {
+      kept.push(e)
+      if (kept.length === 1000) flows.close()
+    }
+  })
+  t.is((error as { code?: string }).code, 'ERR_TABLE_CLOSED')
+  t.true(kept.length >= 1000 && kept.length <= 32_768, `${kept.length} entries after close`)
+  t.deepEqual(kept.slice(0, 1000).map((e) => e.index), all.slice(0, 1000))
+  t.truthy(kept[999].key)
+})

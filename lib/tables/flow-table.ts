@@ -2,8 +2,8 @@
 
 import { Ksync } from '../ksync'
 import native from '../native'
-import type { NativeColumn, NativeFlowTable } from '../../index'
-import { ActiveFlows } from './active-flows'
+import type { NativeActiveBatch, NativeColumn, NativeFlowTable } from '../../index'
+import { ActiveBatch, ActiveFlows } from './active-flows'
 import { ipv4Number } from './addresses'
 import { ACTIVE_BATCH, Arena, ARENA_ROWS, ScanBuffer } from './columns'
 import { TableError } from './errors'
@@ -65,6 +65,11 @@ export class FlowTable implements AsyncDisposable, Disposable {
     const r = native.NativeFlowTable.open(nativeSource(source), layout)
     if (failure(r)) throw new TableError(r.message, r.code)
     return new FlowTable(r, layout)
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#native === undefined
   }
 
   #open(): NativeFlowTable {
@@ -155,17 +160,16 @@ export class FlowTable implements AsyncDisposable, Disposable {
   }
 
   /**
-   * One batch of {@link active}: up to {@link ACTIVE_BATCH} active entries from `next` on, in an arena of their own
-   * (large enough for the native scan to share it between threads); the arena and how many.
+   * Starts one batch of {@link active}: up to {@link ACTIVE_BATCH} active entries from `next` on, in an arena of
+   * their own (large enough for the native scan to share between threads), filled by native helper threads while the
+   * caller goes on; {@link ActiveBatch.finish} waits for it.
    */
-  _fill(next: number): { arena: Arena<FlowColumns>; count: number; next: number } {
+  _startBatch(next: number): ActiveBatch {
     const n = this.#open()
-    let count = 0
-    const a = new Arena<FlowColumns>(ACTIVE_BATCH, this.#batchLayout, native.NativeFlowTable.arenaBytes(ACTIVE_BATCH), (u8, cap) => {
-      count = n.fillActiveInto(u8, cap, next)
-    })
-    a.used = count
-    return { arena: a, count, next: a.header[0] }
+    let batch: NativeActiveBatch | undefined
+    const start = (u8: Uint8Array, cap: number) => (batch = n.startActive(u8, cap, next))
+    const arena = new Arena<FlowColumns>(ACTIVE_BATCH, this.#batchLayout, native.NativeFlowTable.arenaBytes(ACTIVE_BATCH), start)
+    return new ActiveBatch(arena, batch!)
   }
 
   /** Active entries passing `filter`, as columns (one typed array per field), scanned in native code. */

@@ -9,10 +9,12 @@
 //! The parts: `mapping` opens a table from a `NativeTableSource`; `flow_table` and `bridge_table`
 //! are the objects JavaScript holds; a flow table's state is a `flow_reader` kept in the
 //! `registry`, so that `fast`'s plain callbacks reach it by id; `arena`, `columns`, `flow_row` and
-//! `bridge_row` are where and how entries are written for JavaScript, `parallel_scan` how a
-//! large flow scan shares the work between threads; `flow_input` checks keys and
+//! `bridge_row` are where and how entries are written for JavaScript; `parallel_scan` is how a
+//! large flow scan shares its work with the `helpers` threads (into `rows_out`), `active_batch` a
+//! batch of `active()` filled while the one before is read; `flow_input` checks keys and
 //! filters, `flow_stats` counts, `snapshot` copies a whole table, `errors` are what they throw.
 
+mod active_batch;
 mod arena;
 mod bridge_row;
 mod bridge_table;
@@ -24,9 +26,11 @@ mod flow_reader;
 mod flow_row;
 mod flow_stats;
 mod flow_table;
+mod helpers;
 mod mapping;
 mod parallel_scan;
 mod registry;
+mod rows_out;
 mod snapshot;
 #[cfg(windows)]
 mod sections;

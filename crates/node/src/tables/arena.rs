@@ -5,7 +5,7 @@ use napi::bindgen_prelude::*;
 
 use super::columns::ARENA_HEADER;
 use super::errors::invalid;
-use super::parallel_scan::RowsOut;
+use super::rows_out::RowsOut;
 use crate::columns::{pin_u8, Column};
 
 /// The arena JavaScript attached, and its row count.
@@ -44,25 +44,6 @@ impl Arena {
         // SAFETY: attach checked the arena holds `capacity` rows of every column at `offsets`, and
         // the arena is borrowed mutably for as long as the caller scans into it.
         unsafe { RowsOut::new(cols, self.capacity) }
-    }
-
-    /// Asks for the whole 2 MiB pages inside the arena to be backed by transparent huge pages (a
-    /// hint; Linux only). For a batch arena JavaScript has just allocated and not touched: a fill
-    /// then takes one page fault per 2 MiB rather than per 4 KiB — each batch of `active()` is
-    /// fresh memory (its entries may outlive the next batch), and its faults were a quarter of a
-    /// pass. The memory is this arena's alone, so the advice changes nothing for anyone else.
-    pub(super) fn advise_huge_pages(&mut self) {
-        #[cfg(target_os = "linux")]
-        {
-            const HUGE: usize = 2 << 20;
-            let bytes = self.column.as_mut_slice();
-            let head = bytes.as_ptr().align_offset(HUGE);
-            let whole = bytes.len().saturating_sub(head) / HUGE * HUGE;
-            if whole > 0 {
-                // SAFETY: advice on memory this arena owns; it changes no contents.
-                unsafe { libc::madvise(bytes.as_mut_ptr().add(head).cast(), whole, libc::MADV_HUGEPAGE) };
-            }
-        }
     }
 
     /// Reports a fill's progress in the header: next index, entries skipped as torn.

@@ -178,6 +178,29 @@ macro_rules! columns {
                 let _ = column;
             }
 
+            /// Stores `rows` as rows `first..` of columns starting at `cols`, one column at a time:
+            /// each pass writes one sequential stream, where storing row by row writes one stream
+            /// per column at once, more than a core's prefetchers and write buffers follow.
+            ///
+            /// # Safety
+            ///
+            /// As for [`put`](Self::put), for every row stored.
+            #[inline]
+            #[allow(dead_code)] // not every row type is scanned this way
+            pub unsafe fn put_all(rows: &[Self], cols: &[*mut u8; Self::COLUMNS], first: usize) {
+                use $crate::tables::columns::ColumnValue;
+                let mut column = 0;
+                $(
+                    let at = cols[column];
+                    for (i, r) in rows.iter().enumerate() {
+                        // SAFETY: the caller vouches for the column's bytes of these rows.
+                        unsafe { r.$name.put_raw(at.add((first + i) * <$t as ColumnValue>::SIZE)) };
+                    }
+                    column += 1;
+                )*
+                let _ = column;
+            }
+
             /// Writes the row at `row` of an arena whose columns start at `offsets` (from
             /// [`offsets`](Self::offsets) for the arena's capacity).
             ///

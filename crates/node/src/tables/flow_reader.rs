@@ -6,14 +6,17 @@ use vrouter_proto::tables::{
     FlowKey, FlowLayout, FE_KEY, FLOW_KEY_REGION,
 };
 
+use std::sync::Arc;
+
 use super::arena::Arena;
 use super::flow_row::{FlowRow, FlowSource};
 use super::mapping::MappedTable;
-use super::parallel_scan::scan_rows;
+use super::active_batch::NativeActiveBatch;
+use super::parallel_scan::{scan_rows, ScanJob};
 
 /// An open flow table: the mapping, its layout, the arena JavaScript attached.
 pub struct FlowReader {
-    pub(super) table: MappedTable,
+    pub(super) table: Arc<MappedTable>,
     pub(super) layout: FlowLayout,
     pub(super) arena: Option<Arena>,
     /// Where `fillScan` writes.
@@ -29,15 +32,22 @@ impl FlowReader {
         Ok(arena)
     }
 
-    /// See `NativeFlowTable::fill_active_into`: fills rows `row..row + max` of `arena` with the
-    /// active entries from index `start` on; returns how many, with the next index and the torn
-    /// count in the arena's header.
-    pub fn fill_active_in(table: &MappedTable, layout: FlowLayout, arena: &mut Arena, row: u32, max: u32, start: u32) -> std::result::Result<u32, String> {
-        arena.check_rows(row, max)?;
-        let out = arena.flow_rows().starting_at(row as usize);
-        let p = scan_rows(table.bytes(), layout, start, u32::MAX, &FlowFilter::default(), max, &out);
-        arena.report(p.next, p.torn);
-        Ok(p.delivered)
+    /// See `NativeFlowTable::start_active`: a batch of the active entries from index `start` on,
+    /// as many as `arena` holds, filled by the scan helpers while the caller goes on (or now, when
+    /// the batch is too small to share).
+    pub fn start_active(&self, mut arena: Arena, start: u32) -> NativeActiveBatch {
+        // SAFETY: the batch holds the arena (its memory pinned) until the job is finished or
+        // abandoned and waited for, and nothing else writes it meanwhile (JavaScript reads it only
+        // after `finish`).
+        match unsafe { ScanJob::start(self.table.clone(), self.layout, start, arena.flow_rows()) } {
+            Some(job) => NativeActiveBatch::filling(arena, job),
+            None => {
+                let max = arena.capacity as u32;
+                let p = scan_rows(self.table.bytes(), self.layout, start, u32::MAX, &FlowFilter::default(), max, &arena.flow_rows());
+                arena.report(p.next, p.torn);
+                NativeActiveBatch::filled(p.delivered)
+            }
+        }
     }
 
     /// See `NativeFlowTable::fill_get`.

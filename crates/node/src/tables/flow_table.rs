@@ -1,17 +1,21 @@
 //! `NativeFlowTable`, the flow table object JavaScript holds (lib/tables/flow-table.ts): its
 //! napi-rs methods, each run on the table's `FlowReader` in the reader registry.
 
+use std::sync::Arc;
+
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use vrouter_proto::tables::{FlowEntryCopy, FlowKey, FlowLayout};
 
+use super::active_batch::NativeActiveBatch;
 use super::arena::Arena;
 use super::columns::NativeColumn;
 use super::errors::{closed, invalid, no_arena};
 use super::flow_input::{flow_filter, flow_key, NativeFlowFilter};
 use super::flow_reader::FlowReader;
 use super::flow_row::{FlowColumns, FlowRow};
-use super::parallel_scan::{scan_rows, RowsOut};
+use super::parallel_scan::scan_rows;
+use super::rows_out::RowsOut;
 use super::flow_stats::{flow_stats, NativeFlowTableStats};
 use super::mapping::{self, NativeTableFailure, NativeTableSource, TableKindArg};
 use super::registry;
@@ -37,7 +41,7 @@ impl NativeFlowTable {
             }
         };
         match mapping::open(&source, TableKindArg::Flow) {
-            Ok(table) => Either::A(NativeFlowTable { id: Some(registry::register(FlowReader { table, layout, arena: None, scan_arena: None, copy: FlowEntryCopy::new(layout) })) }),
+            Ok(table) => Either::A(NativeFlowTable { id: Some(registry::register(FlowReader { table: Arc::new(table), layout, arena: None, scan_arena: None, copy: FlowEntryCopy::new(layout) })) }),
             Err(f) => Either::B(f),
         }
     }
@@ -89,15 +93,15 @@ impl NativeFlowTable {
         })
     }
 
-    /// Fills `arena` (of `arenaBytes(capacity)` bytes, used for this call only) from row 0 with up
-    /// to `capacity` active entries from index `start` on; returns how many, with the next index
-    /// and the torn count in the arena's header. `active()` fills batches of their own, larger
-    /// than the attached arena, so that a batch is worth the threads a scan shares it with.
+    /// Starts filling `arena` (of `arenaBytes(capacity)` bytes, held by the batch until it is
+    /// finished) from row 0 with up to `capacity` active entries from index `start` on, on the
+    /// scan helpers; `finish()` on the batch returns how many, with the next index and the torn
+    /// count in the arena's header. `active()` reads a batch while the next one is filled, in
+    /// arenas of their own, larger than the attached one, so that a batch is worth sharing.
     #[napi]
-    pub fn fill_active_into(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32, start: u32) -> Result<u32> {
-        let mut arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
-        arena.advise_huge_pages();
-        self.with(|r| FlowReader::fill_active_in(&r.table, r.layout, &mut arena, 0, capacity, start).map_err(invalid))
+    pub fn start_active(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32, start: u32) -> Result<NativeActiveBatch> {
+        let arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        self.with(|r| Ok(r.start_active(arena, start)))
     }
 
     /// Copies entry `index` into row `row`: true when it is active (a free or torn entry is

@@ -1,28 +1,34 @@
 //! A flow scan shared between threads, its rows in index order as a one-thread scan stores them.
 //!
 //! A scan waits for memory, and one core does not keep enough reads in flight to use what the
-//! memory system gives (on the test VM one thread reads a table at ~17 GB/s, two at ~21–28). So
-//! the range is cut into chunks that the calling thread and helpers take in turn. Each thread
-//! decodes its chunk's rows into a private staging list, then waits until the chunk before has
-//! said where its rows end (a chunk's rows start where the previous chunk's end), says where its
-//! own end, and stores them: row order is index order, and only the hand-over of one number is
-//! serialised. A `max` cuts the scan at the chunk where the rows reach it, as a one-thread scan
-//! would stop there (the entry after the last row stored is `next`; torn entries are counted up
-//! to it).
+//! memory system gives (on the test VM one thread reads a table in 8.7 ms, two in 4.4). So the
+//! range is cut into chunks that the calling thread and the helpers (`helpers`) take in turn.
+//! Each thread decodes its chunk's rows into a private staging list, then waits until the chunk
+//! before has said where its rows end (a chunk's rows start where the previous chunk's end), says
+//! where its own end, and stores them: row order is index order, and only the hand-over of one
+//! number is serialised. A `max` cuts the scan at the chunk where the rows reach it, as a
+//! one-thread scan would stop there (the entry after the last row stored is `next`; torn entries
+//! are counted up to it).
+//!
+//! A scan is a [`ScanJob`]: run to its end by the caller ([`scan_rows`]), or started and finished
+//! later ([`ScanJob::start`], [`ScanJob::finish`]), the helpers working on it meanwhile — how
+//! `active()` fills its next batch while JavaScript reads the current one.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use vrouter_proto::tables::{
-    scan_flows_noting_torn, FlowFilter, FlowLayout, ScanProgress, FLOW_ENTRY_SIZE,
-};
+use vrouter_proto::tables::{scan_flows_noting_torn, FlowFilter, FlowLayout, ScanProgress, FLOW_ENTRY_SIZE};
 
 use super::flow_row::{FlowRow, FlowSource};
+use super::helpers::{self, Job};
+use super::mapping::MappedTable;
+use super::rows_out::RowsOut;
 
 /// Entries per chunk: its staged rows (≤ 1024 × ~110 bytes) stay in the core's L2 cache.
 const CHUNK: u32 = 1024;
 /// Below this many entries (or a quarter as many rows wanted) a scan runs on the calling thread
-/// alone: starting a helper costs tens of microseconds, what a thread scans 2048 entries in.
+/// alone: handing work to a helper costs tens of microseconds (waking it), what a thread scans
+/// 2048 entries in.
 const PARALLEL_FROM: u32 = 32 * 1024;
 /// Threads a scan uses at most: two already take most of the memory bandwidth a socket has.
 const MAX_THREADS: usize = 4;
@@ -30,105 +36,118 @@ const MAX_THREADS: usize = 4;
 /// Threads a large scan runs on: the calling one and helpers, one per core up to [`MAX_THREADS`].
 pub fn scan_threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(MAX_THREADS)
-    })
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS))
 }
 
-/// Where a scan stores rows: one pointer per column, each with room for `capacity` rows.
-pub struct RowsOut {
-    cols: [*mut u8; FlowRow::COLUMNS],
-    capacity: usize,
-    /// Where the scan's row 0 goes.
-    first: usize,
-}
-
-// SAFETY: the columns are plain memory owned by the caller for the scan's duration; the scan's
-// threads store disjoint rows (each row is stored by the one thread whose chunk holds it).
-unsafe impl Sync for RowsOut {}
-
-impl RowsOut {
-    /// Rows at `cols` with room for `capacity` rows in every column.
-    ///
-    /// # Safety
-    ///
-    /// Each `cols[i]` is valid for writes of `capacity` rows of its column, and the memory is
-    /// neither read nor written by anything else until the scan returns.
-    pub unsafe fn new(cols: [*mut u8; FlowRow::COLUMNS], capacity: usize) -> Self {
-        Self {
-            cols,
-            capacity,
-            first: 0,
-        }
-    }
-
-    /// The same columns, the scan's rows stored from row `first` on.
-    pub fn starting_at(self, first: usize) -> Self {
-        Self { first, ..self }
-    }
-
-    /// Rows a scan may store.
-    fn room(&self) -> usize {
-        self.capacity.saturating_sub(self.first)
-    }
-
-    fn store(&self, row: usize, r: &FlowRow) {
-        let row = self.first + row;
-        assert!(
-            row < self.capacity,
-            "row {row} is past the {} rows of the destination",
-            self.capacity
-        );
-        // SAFETY: `row` is inside every column (checked), and this thread owns the row.
-        unsafe { r.put(&self.cols, row) };
-    }
-}
-
-/// Scans `start..end` for the active entries passing `filter`, storing up to `max` of them (and at
-/// most `out`'s capacity) as rows `0..` of `out` in index order, on [`scan_threads`] threads when
-/// the range is large. The progress is what [`vrouter_proto::tables::scan_flows`] would report.
-pub fn scan_rows(
-    table: &[AtomicU8],
-    layout: FlowLayout,
-    start: u32,
-    end: u32,
-    filter: &FlowFilter,
-    max: u32,
-    out: &RowsOut,
-) -> ScanProgress {
+/// Scans `start..end` of `table` for the active entries passing `filter`, storing up to `max` of
+/// them (and at most `out`'s room) as rows `0..` of `out` in index order, shared with the helpers
+/// when the range is large. The progress is what [`vrouter_proto::tables::scan_flows`] reports.
+pub fn scan_rows(table: &[AtomicU8], layout: FlowLayout, start: u32, end: u32, filter: &FlowFilter, max: u32, out: &RowsOut) -> ScanProgress {
     let end = end.min((table.len() / FLOW_ENTRY_SIZE as usize).min(u32::MAX as usize) as u32);
     let max = max.min(out.room().min(u32::MAX as usize) as u32);
-    let threads = scan_threads();
-    if threads == 1 || end.saturating_sub(start) < PARALLEL_FROM || max < PARALLEL_FROM / 4 {
+    if !worth_sharing(start, end, max) {
         let mut row = 0;
-        return scan_flows_noting_torn(
-            table,
-            layout,
-            start,
-            end,
-            filter,
-            max,
-            |copy| {
-                out.store(row, &FlowRow::of(&FlowSource::new(copy)));
-                row += 1;
-            },
-            |_| {},
-        );
+        let store = |copy: &_| {
+            out.store(row, &FlowRow::of(&FlowSource::new(copy)));
+            row += 1;
+        };
+        return scan_flows_noting_torn(table, layout, start, end, filter, max, store, |_| {});
     }
-    let shared = Shared::new(start, end, max);
-    std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(|| shared.work(table, layout, filter, out));
-        }
-        shared.work(table, layout, filter, out);
-    });
-    assert!(
-        !shared.poisoned.load(Ordering::Relaxed),
-        "a scan thread panicked"
-    );
-    shared.progress()
+    // SAFETY: `table` outlives the job's work: `finish` below returns only once every chunk is
+    // done, and after that no thread touches the table (`Shared::work`).
+    let table = unsafe { TableRef::borrowed(table) };
+    // SAFETY: likewise for `out`, whose memory the caller keeps until this returns. The job's
+    // `RowsOut` is a copy of the caller's pointers.
+    let out = unsafe { out.copy() };
+    let job = ScanJob::offered(table, layout, filter.clone(), Shared::new(start, end, max), out);
+    job.finish()
+}
+
+fn worth_sharing(start: u32, end: u32, max: u32) -> bool {
+    scan_threads() > 1 && end.saturating_sub(start) >= PARALLEL_FROM && max >= PARALLEL_FROM / 4
+}
+
+/// The table a job reads: a borrowed slice (a scan run to its end by the caller), or a mapping
+/// the job keeps alive (a scan finished later: the table may be closed meanwhile).
+struct TableRef {
+    bytes: *const AtomicU8,
+    len: usize,
+    _keep: Option<Arc<MappedTable>>,
+}
+
+// SAFETY: the bytes are a read-only mapping read only through atomics; `borrowed`'s and `kept`'s
+// contracts keep them mapped while any thread reads them.
+unsafe impl Send for TableRef {}
+// SAFETY: as above.
+unsafe impl Sync for TableRef {}
+
+impl TableRef {
+    /// # Safety
+    /// `table` stays valid until the job using this is finished.
+    unsafe fn borrowed(table: &[AtomicU8]) -> Self {
+        Self { bytes: table.as_ptr(), len: table.len(), _keep: None }
+    }
+
+    fn kept(table: Arc<MappedTable>) -> Self {
+        let bytes = table.bytes();
+        Self { bytes: bytes.as_ptr(), len: bytes.len(), _keep: Some(table) }
+    }
+
+    fn bytes(&self) -> &[AtomicU8] {
+        // SAFETY: valid for `len` bytes while this exists (the constructors' contracts).
+        unsafe { std::slice::from_raw_parts(self.bytes, self.len) }
+    }
+}
+
+/// One scan, shared by whoever works on it: the thread that finishes it and the helpers.
+pub struct ScanJob {
+    table: TableRef,
+    layout: FlowLayout,
+    filter: FlowFilter,
+    shared: Shared,
+    out: RowsOut,
+}
+
+impl ScanJob {
+    fn offered(table: TableRef, layout: FlowLayout, filter: FlowFilter, shared: Shared, out: RowsOut) -> Arc<Self> {
+        let job = Arc::new(Self { table, layout, filter, shared, out });
+        helpers::offer(scan_threads() - 1, job.clone());
+        job
+    }
+
+    /// Starts a scan of the active entries from `start` on into `out` (up to its room), handed to
+    /// the helpers at once; `None` when it is too small to share (scan it with [`scan_rows`]).
+    ///
+    /// # Safety
+    /// `out`'s memory stays valid, and untouched by anything else, until [`finish`](Self::finish)
+    /// returns (or, if it is never called, until the job is dropped by every holder: the owner
+    /// must then [`abandon`](Self::abandon) it and wait for `finish`).
+    pub unsafe fn start(table: Arc<MappedTable>, layout: FlowLayout, start: u32, out: RowsOut) -> Option<Arc<Self>> {
+        let end = (table.bytes().len() / FLOW_ENTRY_SIZE as usize).min(u32::MAX as usize) as u32;
+        let max = out.room().min(u32::MAX as usize) as u32;
+        worth_sharing(start, end, max).then(|| Self::offered(TableRef::kept(table), layout, FlowFilter::default(), Shared::new(start, end, max), out))
+    }
+
+    /// Works on the scan until nothing is left to take, waits for the helpers' last chunks, and
+    /// returns the progress. After it returns nobody touches the table or `out` for this job.
+    pub fn finish(&self) -> ScanProgress {
+        self.help();
+        self.shared.wait_done();
+        assert!(!self.shared.poisoned.load(Ordering::Relaxed), "a scan thread panicked");
+        self.shared.progress()
+    }
+
+    /// Makes the chunks nobody has taken yet be skipped (the rows wanted are no longer wanted);
+    /// [`finish`](Self::finish) still has to be waited for.
+    pub fn abandon(&self) {
+        self.shared.full.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Job for ScanJob {
+    fn help(&self) {
+        self.shared.work(&self.table, self.layout, &self.filter, &self.out);
+    }
 }
 
 /// What the threads of one scan share.
@@ -141,7 +160,11 @@ struct Shared {
     next_chunk: AtomicU32,
     /// Per chunk: the row after its last one, once known ([`UNKNOWN`] until then).
     ends: Vec<AtomicU32>,
-    /// Set when the rows reached `max`: chunks not yet taken are left alone.
+    /// Chunks whose rows are stored (or skipped): when all are, the job is done.
+    done: AtomicU32,
+    /// Threads inside `work`.
+    busy: AtomicU32,
+    /// Set when the rows reached `max` (or the job was abandoned): chunks not yet taken are skipped.
     full: AtomicBool,
     /// The entry after the last row stored, once the rows reached `max` ([`UNKNOWN`] until then).
     cut: AtomicU32,
@@ -155,7 +178,7 @@ const UNKNOWN: u32 = u32::MAX;
 
 impl Shared {
     fn new(start: u32, end: u32, max: u32) -> Self {
-        let chunks = (end - start).div_ceil(CHUNK);
+        let chunks = end.saturating_sub(start).div_ceil(CHUNK);
         Self {
             start,
             end,
@@ -163,6 +186,8 @@ impl Shared {
             chunks,
             next_chunk: AtomicU32::new(0),
             ends: (0..chunks).map(|_| AtomicU32::new(UNKNOWN)).collect(),
+            done: AtomicU32::new(0),
+            busy: AtomicU32::new(0),
             full: AtomicBool::new(false),
             cut: AtomicU32::new(UNKNOWN),
             torn: AtomicU32::new(0),
@@ -170,37 +195,34 @@ impl Shared {
         }
     }
 
-    /// One thread's share: chunks taken in turn until none is left (or the rows are full).
-    fn work(&self, table: &[AtomicU8], layout: FlowLayout, filter: &FlowFilter, out: &RowsOut) {
-        let _poison = PoisonOnPanic(&self.poisoned);
-        let mut rows: Vec<FlowRow> = Vec::with_capacity(CHUNK as usize);
+    /// One thread's share: chunks taken in turn until none is left. Touches `table` and `out`
+    /// only for a chunk it took (the job cannot be over before that chunk is done), and marks the
+    /// chunk done after its last store.
+    fn work(&self, table: &TableRef, layout: FlowLayout, filter: &FlowFilter, out: &RowsOut) {
+        // Counted busy before taking a chunk: `wait_done` sees either this thread busy, or its
+        // take after the chunks were used up (SeqCst orders the two against `wait_done`'s reads).
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let _guard = WorkGuard(self);
+        let mut rows: Vec<FlowRow> = Vec::new();
         let mut torn: Vec<u32> = Vec::new();
         loop {
-            let c = self.next_chunk.fetch_add(1, Ordering::Relaxed);
+            let c = self.next_chunk.fetch_add(1, Ordering::SeqCst);
             if c >= self.chunks {
                 return;
             }
+            let table = table.bytes();
             rows.clear();
             torn.clear();
             // A chunk taken after the rows were full still says where its rows end (nowhere
             // further), so that the chunk after it is not left waiting.
             if !self.full.load(Ordering::Relaxed) {
+                rows.reserve(CHUNK as usize);
                 let lo = self.start + c * CHUNK;
                 let hi = (lo + CHUNK).min(self.end);
-                scan_flows_noting_torn(
-                    table,
-                    layout,
-                    lo,
-                    hi,
-                    filter,
-                    u32::MAX,
-                    |copy| rows.push(FlowRow::of(&FlowSource::new(copy))),
-                    |i| torn.push(i),
-                );
+                let stage = |copy: &_| rows.push(FlowRow::of(&FlowSource::new(copy)));
+                scan_flows_noting_torn(table, layout, lo, hi, filter, u32::MAX, stage, |i| torn.push(i));
             }
-            let Some(begin) = self.end_of(c.checked_sub(1)) else {
-                return;
-            };
+            let Some(begin) = self.end_of(c.checked_sub(1)) else { return };
             let n = (rows.len() as u32).min(self.max.saturating_sub(begin));
             self.ends[c as usize].store(begin + n, Ordering::Release);
             let counted = if begin >= self.max {
@@ -216,9 +238,8 @@ impl Shared {
                 torn.len()
             };
             self.torn.fetch_add(counted as u32, Ordering::Relaxed);
-            for (i, r) in rows[..n as usize].iter().enumerate() {
-                out.store(begin as usize + i, r);
-            }
+            out.store_all(begin as usize, &rows[..n as usize]);
+            self.done.fetch_add(1, Ordering::Release);
         }
     }
 
@@ -226,47 +247,51 @@ impl Shared {
     /// `None` when a thread panicked.
     fn end_of(&self, c: Option<u32>) -> Option<u32> {
         let Some(c) = c else { return Some(0) };
-        let mut spins = 0u32;
-        loop {
-            let end = self.ends[c as usize].load(Ordering::Acquire);
-            if end != UNKNOWN {
-                return Some(end);
-            }
-            if self.poisoned.load(Ordering::Relaxed) {
-                return None;
-            }
-            // The chunk before was taken first and is being scanned: a short wait, unless its
-            // thread lost its core, which yielding gives back.
-            spins += 1;
-            if spins < 4096 {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
+        // The chunk before was taken first and is being scanned: a short wait, unless its thread
+        // lost its core.
+        wait_for(|| self.ends[c as usize].load(Ordering::Acquire) != UNKNOWN || self.poisoned.load(Ordering::Relaxed));
+        let end = self.ends[c as usize].load(Ordering::Acquire);
+        (end != UNKNOWN).then_some(end)
+    }
+
+    /// Waits until every chunk is done (or a thread panicked) and no thread is inside `work`.
+    fn wait_done(&self) {
+        wait_for(|| {
+            (self.done.load(Ordering::Acquire) == self.chunks || self.poisoned.load(Ordering::SeqCst)) && self.busy.load(Ordering::SeqCst) == 0
+        });
     }
 
     fn progress(&self) -> ScanProgress {
-        let last = self
-            .chunks
-            .checked_sub(1)
-            .map_or(0, |c| self.ends[c as usize].load(Ordering::Acquire));
+        let last = self.chunks.checked_sub(1).map_or(0, |c| self.ends[c as usize].load(Ordering::Acquire));
         let cut = self.cut.load(Ordering::Relaxed);
-        ScanProgress {
-            next: if cut == UNKNOWN { self.end } else { cut },
-            delivered: last.min(self.max),
-            torn: self.torn.load(Ordering::Relaxed),
+        ScanProgress { next: if cut == UNKNOWN { self.end } else { cut }, delivered: last.min(self.max), torn: self.torn.load(Ordering::Relaxed) }
+    }
+}
+
+/// Spins until `ready`, then yields between tries: the wait is for another core's chunk, usually
+/// microseconds, but yielding gives the core back if that thread was descheduled.
+fn wait_for(ready: impl Fn() -> bool) {
+    let mut spins = 0u32;
+    while !ready() {
+        spins += 1;
+        if spins < 4096 {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
         }
     }
 }
 
-/// Marks the scan poisoned when the thread holding it unwinds.
-struct PoisonOnPanic<'a>(&'a AtomicBool);
+/// Leaves `work`: no longer busy; if unwinding, the scan is poisoned and its untaken chunks are
+/// used up, so that no thread takes one (and touches memory) after the job's owner gave up.
+struct WorkGuard<'a>(&'a Shared);
 
-impl Drop for PoisonOnPanic<'_> {
+impl Drop for WorkGuard<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.store(true, Ordering::Relaxed);
+            self.0.next_chunk.store(u32::MAX / 2, Ordering::SeqCst);
+            self.0.poisoned.store(true, Ordering::SeqCst);
         }
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
     }
 }
