@@ -82,18 +82,19 @@ export class Arena<C> {
 }
 
 /**
- * Rows per arena (about 100 bytes each). Small enough that a batch of `active()` is still in the CPU's L2 cache when
- * JavaScript reads it, and that the arena's memory comes from the allocator's heap (reused, already faulted in) rather
- * than fresh pages. Measured: `active()` alone, repeated, about 20% faster than with 4096 or 16384 rows; in bench/tables
- * (alternating with the peer's 161 MB reads) the same within noise.
+ * Rows per arena (about 100 bytes each) of the single reads (`get`, `lookup`, `lookupMany`) and of the bridge table's
+ * batches. Small enough that the arena's memory comes from the allocator's heap (reused, already faulted in) rather
+ * than fresh pages, and that one entry kept does not keep much memory alive.
  */
 export const ARENA_ROWS = 1024
 /**
  * Rows of a batch of `active()` (about 3.4 MB), in an arena of its own: large enough that the native scan shares each
- * batch between threads (starting one costs tens of microseconds). Measured on the default table: 1024 rows a batch,
- * one thread, 30 ms a pass; 16384 rows, 17.4 ms; 32768 rows, 16.2 ms; 65536 and 131072, slower again. An entry keeps
- * its batch's memory alive.
+ * batch with its helper threads, and fills the next one while this one is read. Measured on the default table (half
+ * of 629,760 entries active), a pass alone: 1024 rows a batch on one thread, 30 ms; with the helpers, 8192 rows
+ * 19.0 ms, 16384 rows 15.9 ms, 32768 rows 14.8–15.1 ms, 65536 rows 13.8 ms — but in bench/tables (passes alternating
+ * with the peer's) 65536 rows gave 13.7 M entries/s against 17.9–19.2 M for 32768. An entry keeps its whole batch's
+ * memory alive: keep `toJSON()` copies of entries held for long.
  */
 export const ACTIVE_BATCH = 32768
-/** A batch of `active()` smaller than this asks for a fresh arena first. */
+/** A batch of the bridge table's entries smaller than this asks for a fresh arena first. */
 export const MIN_BATCH = ARENA_ROWS / 4

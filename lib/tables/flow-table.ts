@@ -154,7 +154,11 @@ export class FlowTable implements AsyncDisposable, Disposable {
     return out
   }
 
-  /** The active entries, in index order, fetched from native code in batches. */
+  /**
+   * The active entries, in index order, fetched from native code in batches of 32768, each filled by native threads
+   * while the one before is read. An entry keeps its batch's memory (about 3.4 MB) alive: keep `toJSON()` copies of
+   * entries held for long. Leaving the loop early stops the batch being filled.
+   */
   active(): IterableIterator<FlowEntry> {
     return new ActiveFlows(this, this.entries, this.mainEntries)
   }
