@@ -1,17 +1,17 @@
 //! `FlowReader`, an open flow table as the reader registry keeps it, and its fills: active
 //! entries, one entry by index, lookups by key (one, or many with their buckets prefetched).
 
+use std::sync::Arc;
+
 use vrouter_proto::tables::{
     flow_copy_is_active, lookup_flow_hashed, prefetch_bucket, read_retrying_into, same_key, FlowEntryCopy, FlowFilter,
     FlowKey, FlowLayout, FE_KEY, FLOW_KEY_REGION,
 };
 
-use std::sync::Arc;
-
+use super::active_batch::NativeActiveBatch;
 use super::arena::Arena;
 use super::flow_row::{FlowRow, FlowSource};
 use super::mapping::MappedTable;
-use super::active_batch::NativeActiveBatch;
 use super::parallel_scan::{scan_rows, ScanJob};
 
 /// An open flow table: the mapping, its layout, the arena JavaScript attached.

@@ -14,11 +14,11 @@ use super::errors::{closed, invalid, no_arena};
 use super::flow_input::{flow_filter, flow_key, NativeFlowFilter};
 use super::flow_reader::FlowReader;
 use super::flow_row::{FlowColumns, FlowRow};
-use super::parallel_scan::scan_rows;
-use super::rows_out::RowsOut;
 use super::flow_stats::{flow_stats, NativeFlowTableStats};
 use super::mapping::{self, NativeTableFailure, NativeTableSource, TableKindArg};
+use super::parallel_scan::scan_rows;
 use super::registry;
+use super::rows_out::RowsOut;
 use super::snapshot::{copy_table, snapshot};
 
 /// A flow table mapped read-only. Its state lives in the reader registry (`registry`), so that the
