@@ -278,11 +278,15 @@ fn check_region(base: *const u8, len: usize) -> Result<()> {
         | PAGE_EXECUTE_READWRITE
         | PAGE_EXECUTE_WRITECOPY;
     let mut covered = 0usize;
+    // The view (or the driver's mapping) is one allocation; memory after it that happens to be
+    // readable belongs to something else and must not count.
+    let mut allocation = None;
     while covered < len {
         let at = base.wrapping_add(covered);
         let info = virtual_query(at)
             .map_err(|e| Error::with_kind(ErrorKind::TableSize, e, "VirtualQuery"))?;
-        if info.State != MEM_COMMIT || info.Protect & readable == 0 {
+        let same_allocation = *allocation.get_or_insert(info.AllocationBase) == info.AllocationBase;
+        if !same_allocation || info.State != MEM_COMMIT || info.Protect & readable == 0 {
             return Err(Error::new(
                 ErrorKind::TableSize,
                 format!("table needs {len} bytes but only {covered} are mapped readable"),
