@@ -159,32 +159,14 @@ macro_rules! columns {
             /// How many columns a row has.
             pub const COLUMNS: usize = [$(stringify!($name),)*].len();
 
-            /// Stores the row at `row` of columns starting at `cols` (one pointer per column, in
-            /// declaration order), without checks: the caller checked the bounds.
-            ///
-            /// # Safety
-            ///
-            /// Each `cols[i]` is valid for writes of `(row + 1) * size` bytes (its column's size),
-            /// and nothing else accesses this row of the columns meanwhile.
-            #[inline(always)]
-            pub unsafe fn put(&self, cols: &[*mut u8; Self::COLUMNS], row: usize) {
-                use $crate::tables::columns::ColumnValue;
-                let mut column = 0;
-                $(
-                    // SAFETY: the caller vouches for the column's bytes of this row.
-                    unsafe { self.$name.put_raw(cols[column].add(row * <$t as ColumnValue>::SIZE)) };
-                    column += 1;
-                )*
-                let _ = column;
-            }
-
             /// Stores `rows` as rows `first..` of columns starting at `cols`, one column at a time:
             /// each pass writes one sequential stream, where storing row by row writes one stream
             /// per column at once, more than a core's prefetchers and write buffers follow.
             ///
             /// # Safety
             ///
-            /// As for [`put`](Self::put), for every row stored.
+            /// Each `cols[i]` (one pointer per column, in declaration order) is valid for writes of
+            /// `first + rows.len()` rows of its column, and nothing else accesses those rows meanwhile.
             #[inline]
             #[allow(dead_code)] // not every row type is scanned this way
             pub unsafe fn put_all(rows: &[Self], cols: &[*mut u8; Self::COLUMNS], first: usize) {
@@ -222,10 +204,13 @@ macro_rules! columns {
                 )*
                 assert!(fits, "row {row} is past the arena");
                 let base = arena.as_mut_ptr();
-                let cols: [*mut u8; COLUMNS] = std::array::from_fn(|c| base.wrapping_add(offsets[c]));
-                // SAFETY: checked above: every column's bytes of this row are inside the arena,
-                // which is borrowed mutably.
-                unsafe { self.put(&cols, row) };
+                column = 0;
+                $(
+                    // SAFETY: checked above: the column's bytes of this row are inside the arena.
+                    unsafe { self.$name.put_raw(base.add(offsets[column] + row * <$t as ColumnValue>::SIZE)) };
+                    column += 1;
+                )*
+                let _ = column;
             }
         }
 
