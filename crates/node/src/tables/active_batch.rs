@@ -54,7 +54,6 @@ impl NativeActiveBatch {
     pub fn abandon(&mut self) {
         if let Some(job) = self.job.take() {
             job.abandon();
-            job.finish();
         }
         self.arena = None;
     }

@@ -120,8 +120,7 @@ impl ScanJob {
     ///
     /// # Safety
     /// `out`'s memory stays valid, and untouched by anything else, until [`finish`](Self::finish)
-    /// returns (or, if it is never called, until the job is dropped by every holder: the owner
-    /// must then [`abandon`](Self::abandon) it and wait for `finish`).
+    /// or [`abandon`](Self::abandon) has returned.
     pub unsafe fn start(table: Arc<MappedTable>, layout: FlowLayout, start: u32, out: RowsOut) -> Option<Arc<Self>> {
         let end = (table.bytes().len() / FLOW_ENTRY_SIZE as usize).min(u32::MAX as usize) as u32;
         let max = out.room().min(u32::MAX as usize) as u32;
@@ -137,10 +136,13 @@ impl ScanJob {
         self.shared.progress()
     }
 
-    /// Makes the chunks nobody has taken yet be skipped (the rows wanted are no longer wanted);
-    /// [`finish`](Self::finish) still has to be waited for.
+    /// Gives the scan up (its rows are no longer wanted): the chunks nobody has taken are
+    /// skipped, and it returns once no thread is working on the job. Never panics (it runs when
+    /// a batch is collected).
     pub fn abandon(&self) {
         self.shared.full.store(true, Ordering::Relaxed);
+        self.help();
+        self.shared.wait_done();
     }
 }
 
