@@ -51,6 +51,23 @@ test('a scan shared between threads returns the entries one-at-a-time reads retu
   for (let w = 0; w + 1 < cuts.length; w++) windows.push(...flows.scan({ start: cuts[w], end: cuts[w + 1] }).index)
   t.deepEqual(windows, expected, 'windows of the table, concatenated')
 
+  // Two iterators read at once, with scans in between: each batch being filled shares the helpers with the others.
+  const first = flows.active()
+  const second = flows.active()
+  const a: number[] = []
+  const b: number[] = []
+  for (let x = first.next(); !x.done; x = first.next()) {
+    a.push(x.value.index)
+    if (a.length % 2 === 0) {
+      const y = second.next()
+      if (!y.done) b.push(y.value.index)
+    }
+    if (a.length % 20_000 === 0) t.is(flows.scanInto(buffer).count, FLOWS)
+  }
+  for (const e of second) b.push(e.index)
+  t.deepEqual(a, expected, 'the first iterator, interleaved')
+  t.deepEqual(b, expected, 'the second iterator, interleaved')
+
   // A filter is applied by every thread.
   const dport = all.dport[12_345]
   const matching = expected.filter((_, row) => all.dport[row] === dport)
