@@ -193,8 +193,7 @@ macro_rules! columns {
             #[inline(always)]
             pub fn write(&self, arena: &mut [u8], offsets: &[usize], row: usize) {
                 use $crate::tables::columns::ColumnValue;
-                const COLUMNS: usize = [$(stringify!($name),)*].len();
-                let offsets: &[usize; COLUMNS] = offsets.try_into().expect("one offset per column");
+                let offsets: &[usize; Self::COLUMNS] = offsets.try_into().expect("one offset per column");
                 let len = arena.len();
                 let mut fits = true;
                 let mut column = 0;
