@@ -108,6 +108,15 @@ pub const fn next_offset(offset: usize, size: usize, capacity: usize) -> usize {
     (offset + size * capacity).next_multiple_of(64) + 64
 }
 
+/// Rows `put_all` stores together. Within a block it stores one column at a time: each pass
+/// writes one short sequential run, where storing row by row writes one stream per column at
+/// once, more than a core's write buffers follow. And the block's rows (~6.6 KB of flow rows)
+/// stay in L1 across its passes, where passes over a whole chunk of staged rows read them from
+/// L2 once per column. Measured on a full scan of the default table on two threads: 10.0 ms a
+/// pass one column at a time over 1024-entry chunks; in blocks of 32 rows 9.5, 64 rows 9.2, 128
+/// and 256 rows 9.4.
+pub const PUT_BLOCK: usize = 64;
+
 /// Declares a row type, its arena layout and its column vectors:
 /// `columns!(Row, Vecs, Source, |source| { name: Type = expr, ... })`.
 macro_rules! columns {
@@ -159,9 +168,9 @@ macro_rules! columns {
             /// How many columns a row has.
             pub const COLUMNS: usize = [$(stringify!($name),)*].len();
 
-            /// Stores `rows` as rows `first..` of columns starting at `cols`, one column at a time:
-            /// each pass writes one sequential stream, where storing row by row writes one stream
-            /// per column at once, more than a core's prefetchers and write buffers follow.
+            /// Stores `rows` as rows `first..` of columns starting at `cols`, a block of
+            /// [`PUT_BLOCK`]($crate::tables::columns::PUT_BLOCK) rows at a time, one column at a
+            /// time within a block (see there).
             ///
             /// # Safety
             ///
@@ -171,16 +180,19 @@ macro_rules! columns {
             #[allow(dead_code)] // not every row type is scanned this way
             pub unsafe fn put_all(rows: &[Self], cols: &[*mut u8; Self::COLUMNS], first: usize) {
                 use $crate::tables::columns::ColumnValue;
-                let mut column = 0;
-                $(
-                    let at = cols[column];
-                    for (i, r) in rows.iter().enumerate() {
-                        // SAFETY: the caller vouches for the column's bytes of these rows.
-                        unsafe { r.$name.put_raw(at.add((first + i) * <$t as ColumnValue>::SIZE)) };
-                    }
-                    column += 1;
-                )*
-                let _ = column;
+                for (b, block) in rows.chunks($crate::tables::columns::PUT_BLOCK).enumerate() {
+                    let first = first + b * $crate::tables::columns::PUT_BLOCK;
+                    let mut column = 0;
+                    $(
+                        let at = cols[column];
+                        for (i, r) in block.iter().enumerate() {
+                            // SAFETY: the caller vouches for the column's bytes of these rows.
+                            unsafe { r.$name.put_raw(at.add((first + i) * <$t as ColumnValue>::SIZE)) };
+                        }
+                        column += 1;
+                    )*
+                    let _ = column;
+                }
             }
 
             /// Writes the row at `row` of an arena whose columns start at `offsets` (from
