@@ -32,5 +32,6 @@ mod parallel_scan;
 mod registry;
 mod rows_out;
 mod snapshot;
+mod streaming;
 #[cfg(windows)]
 mod sections;

@@ -3,7 +3,7 @@
 //! order, addresses as 16 bytes in network order, IPv4 in the first 4), from a consistent copy.
 
 use vrouter_proto::tables::{
-    FlowEntryCopy, FlowEntryRef, FlowStats, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION,
+    FlowEntryCopy, FlowEntryRef, FlowLayout, FlowStats, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION,
 };
 
 use super::columns::columns;
@@ -58,12 +58,20 @@ pub struct FlowSource<'a> {
 impl<'a> FlowSource<'a> {
     #[inline(always)]
     pub fn new(copy: &'a FlowEntryCopy) -> Self {
-        let v = copy.view();
+        Self::in_layout(copy, copy.view().layout())
+    }
+
+    /// The source of `copy`, read with `layout` (the copy's own): a constant `layout` lets the
+    /// compiler read every field at a fixed offset.
+    #[inline(always)]
+    pub fn in_layout(copy: &'a FlowEntryCopy, layout: FlowLayout) -> Self {
+        debug_assert!(copy.view().layout() == layout);
+        let v = FlowEntryRef::at(&copy.bytes()[..], 0, layout).expect("a copy holds one whole entry");
         Self { copy, v, key: KeyColumns::of(copy.bytes()), stats: v.stats() }
     }
 }
 
-columns!(FlowRow, FlowColumns, &FlowSource<'_>, |c| {
+columns!(FlowRow, FlowColumns, FlowStage, &FlowSource<'_>, |c| {
     index: u32 = c.copy.index(),
     genId: u8 = c.v.gen_id(),
     hentryFlags: u8 = c.v.hentry_flags(),

@@ -1,7 +1,7 @@
 //! Where a flow scan stores its rows: one pointer per column, for scans whose rows are stored by
 //! several threads (each row by one), into an arena or into column vectors.
 
-use super::flow_row::FlowRow;
+use super::flow_row::{FlowRow, FlowStage};
 
 /// The columns a scan stores rows into, each with room for `capacity` rows.
 pub struct RowsOut {
@@ -39,14 +39,24 @@ impl RowsOut {
         self.capacity
     }
 
-    pub fn store(&self, row: usize, r: &FlowRow) {
-        self.store_all(row, std::slice::from_ref(r));
+    /// Stores the first `rows` rows of `stage` as the scan's rows `row..`.
+    pub fn store(&self, row: usize, stage: &FlowStage, rows: usize) {
+        self.check(row, rows);
+        // SAFETY: the rows are inside every column (checked), and this thread owns them.
+        unsafe { stage.copy_to(rows, &self.cols, row, false) };
     }
 
-    /// Stores `rows` as the scan's rows `row..`.
-    pub fn store_all(&self, row: usize, rows: &[FlowRow]) {
-        assert!(row + rows.len() <= self.capacity, "rows {row}.. are past the {} rows of the destination", self.capacity);
-        // SAFETY: the rows are inside every column (checked), and this thread owns them.
-        unsafe { FlowRow::put_all(rows, &self.cols, row) };
+    /// [`store`](Self::store) with streaming stores (`streaming`), for the rows of scans that
+    /// write far more than the caches hold; fenced, so that the rows are stored before whatever
+    /// tells another thread they are.
+    pub fn stream(&self, row: usize, stage: &FlowStage, rows: usize) {
+        self.check(row, rows);
+        // SAFETY: as in `store`.
+        unsafe { stage.copy_to(rows, &self.cols, row, true) };
+        super::streaming::fence();
+    }
+
+    fn check(&self, row: usize, rows: usize) {
+        assert!(row + rows <= self.capacity, "rows {row}.. are past the {} rows of the destination", self.capacity);
     }
 }
