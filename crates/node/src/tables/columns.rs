@@ -196,8 +196,10 @@ macro_rules! columns {
         /// Up to [`STAGE_ROWS`]($crate::tables::columns::STAGE_ROWS) rows held as columns by one
         /// scan thread until they can be stored (their place in the output is known only once the
         /// chunk before is scanned). A row's fields go to fixed places, and storing the rows is one
-        /// copy per column: measured on a full scan of the default table, 30% faster than staging
-        /// rows whole and storing them a column at a time (a load and a store per field and row).
+        /// copy per column, where rows staged whole cost a load and a store per field and row to
+        /// store. Measured on a table in the caches, one thread: 22 ns an entry against 44 for rows
+        /// stored one by one; on a full scan of the default table, streamed (`RowsOut::stream`):
+        /// 8.4 ms a pass against 9.2 for rows staged whole and stored in blocks.
         ///
         /// Each column has room for a cache line more than it holds (and the order is kept): the
         /// columns' sizes are multiples of 1 KiB, and without the extra line a row's fields would
