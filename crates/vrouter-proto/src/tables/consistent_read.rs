@@ -63,8 +63,8 @@ impl FlowEntryCopy {
         self.index
     }
 
-    /// Its 256 bytes; `fe_pack`, the padding after the last field
-    /// ([`FlowLayout::fields_end`]), is not copied and reads as zero.
+    /// Its 256 bytes; `fe_pack`, the padding after the last field, is copied only as far as
+    /// [`FlowLayout::copied_len`] and reads as zero after.
     pub fn bytes(&self) -> &[u8; FLOW_SIZE] {
         &self.bytes
     }
@@ -136,8 +136,9 @@ impl FlowEntryCopy {
         let flags = layout.offsets().flags;
         let before = FlowStamp::read(table, base, flags);
         table.acquire_fence();
-        // The fields only: fe_pack is padding (and its cache line would cost a memory access).
-        table.read_into(base, &mut self.bytes[..layout.fields_end()]);
+        // The fields (and the few padding bytes up to `copied_len`): the rest of fe_pack is padding,
+        // and its cache line would cost a memory access.
+        table.read_into(base, &mut self.bytes[..layout.copied_len()]);
         // The re-check must read after the copy, not be hoisted before it.
         table.acquire_fence();
         let after = FlowStamp::read(table, base, flags);
@@ -280,7 +281,7 @@ mod tests {
         }
 
         fn read_into(&self, offset: usize, dst: &mut [u8]) {
-            let src = if dst.len() == FlowLayout::Tf2024.fields_end() {
+            let src = if dst.len() == FlowLayout::Tf2024.copied_len() {
                 self.copied.set(true);
                 &self.mixed
             } else if self.copied.get() {
