@@ -36,7 +36,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
   readonly #layout: NativeColumn[]
   readonly #batchLayout: NativeColumn[]
   readonly #id: number
-  /** {@link lookupMany}'s buffers: keys packed six numbers each, the indexes found, which input each key came from. */
+  /** {@link lookupMany}'s buffers: keys packed six numbers each, the rows their entries went to, which input each key came from. */
   #lookupKeys: Uint32Array | undefined
   #lookupFound: Int32Array | undefined
   #lookupWhich: Uint32Array | undefined
@@ -147,9 +147,8 @@ export class FlowTable implements AsyncDisposable, Disposable {
       if (m === 0) continue
       const a = this.#rows(m)
       const row = a.used
-      n.fillLookupMany4(row, packed.subarray(0, m * 6), found)
-      a.used += m
-      for (let j = 0; j < m; j++) if (found[j] >= 0) out[which[j]] = new FlowEntryView(a.cols, row + j, this.mainEntries)
+      a.used += n.fillLookupMany4(row, packed.subarray(0, m * 6), found)
+      for (let j = 0; j < m; j++) if (found[j] >= 0) out[which[j]] = new FlowEntryView(a.cols, row + found[j], this.mainEntries)
     }
     return out
   }

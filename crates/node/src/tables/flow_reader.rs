@@ -10,7 +10,8 @@ use vrouter_proto::tables::{
 
 use super::active_batch::NativeActiveBatch;
 use super::arena::Arena;
-use super::flow_row::{FlowRow, FlowSource};
+use super::columns::STAGE_ROWS;
+use super::flow_row::{with_stage, FlowRow, FlowSource};
 use super::mapping::MappedTable;
 use super::parallel_scan::{scan_rows, ScanJob};
 
@@ -26,12 +27,6 @@ pub struct FlowReader {
 }
 
 impl FlowReader {
-    fn arena(&mut self, row: u32, rows: u32) -> std::result::Result<&mut Arena, String> {
-        let arena = self.arena.as_mut().ok_or("no arena attached")?;
-        arena.check_rows(row, rows)?;
-        Ok(arena)
-    }
-
     /// See `NativeFlowTable::start_active`: a batch of the active entries from index `start` on,
     /// as many as `arena` holds, filled by the scan helpers while the caller goes on (or now, when
     /// the batch is too small to share).
@@ -70,55 +65,71 @@ impl FlowReader {
 
     /// See `NativeFlowTable::fill_lookup`.
     pub fn fill_lookup(&mut self, row: u32, key: &FlowKey) -> std::result::Result<i32, String> {
-        self.arena(row, 1)?;
-        Ok(self.lookup_into(row, key, key.hash()))
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, 1)?;
+        let index = find_and_copy(&self.table, self.layout, key, key.hash(), &mut self.copy);
+        if index >= 0 {
+            let (out, offsets) = arena.parts();
+            FlowRow::of(&FlowSource::new(&self.copy)).write(out, offsets, row as usize);
+        }
+        Ok(index)
     }
 
     /// See `NativeFlowTable::fill_lookup_many4`: keys resolved in order while the buckets of the
     /// keys [`LOOKUP_AHEAD`] further on are being fetched, so that their memory latencies overlap.
+    /// The entries found are staged and stored a column at a time, as scans store them: stored
+    /// row by row, into an arena whose lines are not in the cache, they cost more than the
+    /// lookups (measured: 199 against 129 ns a key in the native call, 1024 keys in the caches).
     pub fn fill_lookup_many(&mut self, row: u32, keys: &[FlowKey], out: &mut [i32]) -> std::result::Result<u32, String> {
         if out.len() < keys.len() {
             return Err(format!("{} keys need {} result slots, got {}", keys.len(), keys.len(), out.len()));
         }
-        self.arena(row, keys.len() as u32)?;
+        let arena = self.arena.as_mut().ok_or("no arena attached")?;
+        arena.check_rows(row, keys.len() as u32)?;
+        let rows = arena.flow_rows();
         let hashes: Vec<u32> = keys.iter().map(FlowKey::hash).collect();
-        let (bytes, geometry) = (self.table.bytes(), self.table.geometry);
+        let (table, layout, copy) = (&self.table, self.layout, &mut self.copy);
+        let (bytes, geometry) = (table.bytes(), table.geometry);
         for &h in hashes.iter().take(LOOKUP_AHEAD) {
             prefetch_bucket(bytes, &geometry, h);
         }
-        let mut found = 0;
-        for (i, key) in keys.iter().enumerate() {
-            if let Some(&h) = hashes.get(i + LOOKUP_AHEAD) {
-                prefetch_bucket(self.table.bytes(), &geometry, h);
+        let mut found = 0u32;
+        with_stage(|stage| {
+            for (first, keys) in keys.chunks(STAGE_ROWS).enumerate().map(|(c, k)| (c * STAGE_ROWS, k)) {
+                stage.clear();
+                for (i, key) in keys.iter().enumerate().map(|(i, k)| (first + i, k)) {
+                    if let Some(&h) = hashes.get(i + LOOKUP_AHEAD) {
+                        prefetch_bucket(bytes, &geometry, h);
+                    }
+                    out[i] = -1;
+                    if find_and_copy(table, layout, key, hashes[i], copy) >= 0 {
+                        out[i] = (found as usize + stage.len()) as i32;
+                        stage.push(&FlowSource::new(copy));
+                    }
+                }
+                rows.store(row as usize + found as usize, stage, stage.len());
+                found += stage.len() as u32;
             }
-            out[i] = self.lookup_into(row + i as u32, key, hashes[i]);
-            found += u32::from(out[i] >= 0);
-        }
+        });
         Ok(found)
     }
+}
 
-    /// Finds `key` (whose hash is `hash`), copies its entry into row `row` (checked by the
-    /// caller) and returns its index, or −1.
-    fn lookup_into(&mut self, row: u32, key: &FlowKey, hash: u32) -> i32 {
-        let (table, layout, copy) = (&self.table, self.layout, &mut self.copy);
-        let bytes = table.bytes();
-        // A key moved or replaced between the walk and the copy is looked up again.
-        for _ in 0..4 {
-            let Some(index) = lookup_flow_hashed(bytes, &table.geometry, layout, key, hash) else { return -1 };
-            if !matches!(read_retrying_into(bytes, layout, index, copy), Ok(true)) {
-                continue;
-            }
-            let stored: &[u8; FLOW_KEY_REGION] = copy.bytes()[FE_KEY..FE_KEY + FLOW_KEY_REGION].try_into().expect("45 bytes");
-            if flow_copy_is_active(copy) && same_key(stored, key) {
-                if let Some(arena) = self.arena.as_mut() {
-                    let (out, offsets) = arena.parts();
-                    FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row as usize);
-                }
-                return index as i32;
-            }
+/// Finds `key` (whose hash is `hash`) and copies its entry into `copy`; its index, or −1.
+fn find_and_copy(table: &MappedTable, layout: FlowLayout, key: &FlowKey, hash: u32, copy: &mut FlowEntryCopy) -> i32 {
+    let bytes = table.bytes();
+    // A key moved or replaced between the walk and the copy is looked up again.
+    for _ in 0..4 {
+        let Some(index) = lookup_flow_hashed(bytes, &table.geometry, layout, key, hash) else { return -1 };
+        if !matches!(read_retrying_into(bytes, layout, index, copy), Ok(true)) {
+            continue;
         }
-        -1
+        let stored: &[u8; FLOW_KEY_REGION] = copy.bytes()[FE_KEY..FE_KEY + FLOW_KEY_REGION].try_into().expect("45 bytes");
+        if flow_copy_is_active(copy) && same_key(stored, key) {
+            return index as i32;
+        }
     }
+    -1
 }
 
 /// How many keys ahead of the one it resolves a lookup of many keys fetches buckets for.

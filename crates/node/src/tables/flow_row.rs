@@ -6,6 +6,8 @@ use vrouter_proto::tables::{
     FlowEntryCopy, FlowEntryRef, FlowLayout, FlowStats, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION,
 };
 
+use std::cell::Cell;
+
 use super::columns::columns;
 
 /// The key's columns, decoded straight from the copy's key bytes (a released entry's key, of
@@ -108,3 +110,14 @@ columns!(FlowRow, FlowColumns, FlowStage, &FlowSource<'_>, |c| {
     tcpAck: u32 = c.v.tcp_ack().unwrap_or(0),
     underlayEcmp: i8 = c.v.underlay_ecmp_index().unwrap_or(-1),
 });
+
+/// Runs `f` with this thread's stage (made on first use, then kept: it is 100 KB).
+pub fn with_stage<T>(f: impl FnOnce(&mut FlowStage) -> T) -> T {
+    thread_local! {
+        static STAGE: Cell<Option<Box<FlowStage>>> = const { Cell::new(None) };
+    }
+    let mut stage = STAGE.take().unwrap_or_else(FlowStage::new);
+    let result = f(&mut stage);
+    STAGE.set(Some(stage));
+    result
+}

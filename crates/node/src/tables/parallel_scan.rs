@@ -17,12 +17,10 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use std::cell::Cell;
-
 use vrouter_proto::tables::{scan_flows_noting_torn, FlowFilter, FlowLayout, ScanProgress, FLOW_ENTRY_SIZE};
 
 use super::columns::STAGE_ROWS;
-use super::flow_row::{FlowSource, FlowStage};
+use super::flow_row::{with_stage, FlowSource, FlowStage};
 use super::helpers::{self, Job};
 use super::mapping::MappedTable;
 use super::rows_out::RowsOut;
@@ -95,17 +93,6 @@ fn stage_range_in<const TF2024: bool>(table: &[AtomicU8], lo: u32, hi: u32, filt
     }
     let stage_row = |copy: &_| stage.push(&FlowSource::in_layout(copy, const { layout(TF2024) }));
     scan_flows_noting_torn(table, layout(TF2024), lo, hi, filter, max, stage_row, torn)
-}
-
-/// Runs `f` with this thread's stage (made on first use, then kept: it is 100 KB).
-fn with_stage<T>(f: impl FnOnce(&mut FlowStage) -> T) -> T {
-    thread_local! {
-        static STAGE: Cell<Option<Box<FlowStage>>> = const { Cell::new(None) };
-    }
-    let mut stage = STAGE.take().unwrap_or_else(FlowStage::new);
-    let result = f(&mut stage);
-    STAGE.set(Some(stage));
-    result
 }
 
 fn worth_sharing(start: u32, end: u32, max: u32) -> bool {
