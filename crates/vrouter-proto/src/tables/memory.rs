@@ -51,6 +51,12 @@ pub trait TableBytes {
     #[inline]
     fn prefetch(&self, _offset: usize, _len: usize) {}
 
+    /// [`prefetch`](Self::prefetch) into the outer caches (L2 and beyond) rather than L1, for
+    /// bytes read after those asked for with `prefetch`: a scan asks this way for the flags of
+    /// entries further ahead. A no-op by default.
+    #[inline]
+    fn prefetch_outer(&self, _offset: usize, _len: usize) {}
+
     /// Whether the 64 bytes at `offset` equal `expected` at every byte whose bit is set in
     /// `mask` (bit `i`: byte `offset + i`). Used to re-check a copy's key against the live entry;
     /// shared memory compares in registers, without a store and reload through a buffer.
@@ -155,17 +161,41 @@ impl TableBytes for [AtomicU8] {
     #[inline]
     fn prefetch(&self, offset: usize, len: usize) {
         #[cfg(target_arch = "x86_64")]
-        if offset.saturating_add(len) <= self.len() {
-            let base = self.as_ptr().wrapping_add(offset).cast::<i8>();
-            let mut at = 0;
-            while at < len {
-                // SAFETY: a prefetch is a hint, not an access; the address is inside the slice.
-                unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(base.wrapping_add(at)) };
-                at += 64;
-            }
-        }
+        self.prefetch_lines::<{ std::arch::x86_64::_MM_HINT_T0 }>(offset, len);
         #[cfg(not(target_arch = "x86_64"))]
         let _ = (offset, len);
+    }
+
+    #[inline]
+    fn prefetch_outer(&self, offset: usize, len: usize) {
+        #[cfg(target_arch = "x86_64")]
+        self.prefetch_lines::<{ std::arch::x86_64::_MM_HINT_T2 }>(offset, len);
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (offset, len);
+    }
+}
+
+/// Prefetches with hint `HINT`, one per cache line of `offset..offset + len` (nothing when the
+/// range is not all inside the slice).
+#[cfg(target_arch = "x86_64")]
+trait PrefetchLines {
+    fn prefetch_lines<const HINT: i32>(&self, offset: usize, len: usize);
+}
+
+#[cfg(target_arch = "x86_64")]
+impl PrefetchLines for [AtomicU8] {
+    #[inline]
+    fn prefetch_lines<const HINT: i32>(&self, offset: usize, len: usize) {
+        if offset.saturating_add(len) > self.len() {
+            return;
+        }
+        let base = self.as_ptr().wrapping_add(offset).cast::<i8>();
+        let mut at = 0;
+        while at < len {
+            // SAFETY: a prefetch is a hint, not an access; the address is inside the slice.
+            unsafe { std::arch::x86_64::_mm_prefetch::<HINT>(base.wrapping_add(at)) };
+            at += 64;
+        }
     }
 }
 

@@ -208,10 +208,11 @@ pub fn scan_flows_noting_torn<B: TableBytes + ?Sized>(
         p.next += 1;
         let base = index as usize * size;
         // Memory, not work, is what a scan waits for, so it asks ahead, for no more than it reads:
-        // the line holding fe_flags of the entry 2N ahead, and the rest of the entry N ahead if
-        // that one's flags (asked for N entries ago) say it is in use.
+        // the line holding fe_flags of the entry 2N ahead (into L2: measured on the default
+        // table after the caches were flushed, 9.6 against 9.3 ms a pass on two threads), and the
+        // rest of the entry N ahead if that one's flags (asked for N entries ago) say it is in use.
         let ahead = base + PREFETCH_AHEAD * size;
-        table.prefetch(ahead + PREFETCH_AHEAD * size + flags_at, 1);
+        table.prefetch_outer(ahead + PREFETCH_AHEAD * size + flags_at, 1);
         if ahead + size <= table.byte_len() && table.read_u8(ahead + flags_at) & FLOW_FLAG_ACTIVE as u8 != 0 {
             table.prefetch(ahead, layout.fields_end());
         }
