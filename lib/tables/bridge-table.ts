@@ -5,7 +5,7 @@ import native from '../native'
 import type { NativeBridgeTable, NativeColumn } from '../../index'
 import { parseMac } from './addresses'
 import { bridgeEntry, type BridgeColumns, type BridgeEntry } from './bridge-entry'
-import { Arena, ARENA_ROWS, MIN_BATCH } from './columns'
+import { Arena, ARENA_ROWS, fastObject, MIN_BATCH } from './columns'
 import { TableError } from './errors'
 import { failure, nativeSource, queryBridgeTable, type FlowTableOptions, type TableSource } from './source'
 
@@ -83,7 +83,7 @@ export class BridgeTable implements AsyncDisposable, Disposable {
 
   /** The valid entries (of one VRF), as entries. */
   scan(filter: { vrf?: number } = {}): BridgeEntry[] {
-    const c = this.#open().scan(filter.vrf) as unknown as BridgeColumns
+    const c = fastObject(Object.entries(this.#open().scan(filter.vrf))) as unknown as BridgeColumns
     const out: BridgeEntry[] = new Array(c.count)
     for (let i = 0; i < c.count; i++) out[i] = bridgeEntry(c, i, this.mainEntries)
     return out

@@ -5,7 +5,7 @@ import native from '../native'
 import type { NativeActiveBatch, NativeColumn, NativeFlowTable } from '../../index'
 import { ActiveBatch, ActiveFlows } from './active-flows'
 import { ipv4Number } from './addresses'
-import { ACTIVE_BATCH, Arena, ARENA_ROWS, ScanBuffer } from './columns'
+import { ACTIVE_BATCH, Arena, ARENA_ROWS, fastObject, ScanBuffer } from './columns'
 import { TableError } from './errors'
 import { fast } from './fast'
 import { FlowEntryView } from './flow-entry'
@@ -178,7 +178,8 @@ export class FlowTable implements AsyncDisposable, Disposable {
   /** Active entries passing `filter`, as columns (one typed array per field), scanned in native code. */
   scan(filter: FlowFilter = {}): FlowColumns {
     const big = (v: bigint | number | undefined) => (v === undefined ? undefined : BigInt(v))
-    return this.#open().scan({ ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) }) as unknown as FlowColumns
+    const cols = this.#open().scan({ ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) })
+    return fastObject(Object.entries(cols)) as unknown as FlowColumns
   }
 
   /**
