@@ -111,7 +111,7 @@ columns!(FlowRow, FlowColumns, FlowStage, &FlowSource<'_>, |c| {
     underlayEcmp: i8 = c.v.underlay_ecmp_index().unwrap_or(-1),
 });
 
-/// Runs `f` with this thread's stage (made on first use, then kept: it is 100 KB).
+/// Runs `f` with this thread's stage (made on first use, then kept: it is large).
 pub fn with_stage<T>(f: impl FnOnce(&mut FlowStage) -> T) -> T {
     thread_local! {
         static STAGE: Cell<Option<Box<FlowStage>>> = const { Cell::new(None) };
