@@ -2,11 +2,11 @@
 //! by these names): every field of `struct vr_flow_entry` a reader uses, decoded (ports in host
 //! order, addresses as 16 bytes in network order, IPv4 in the first 4), from a consistent copy.
 
+use std::cell::Cell;
+
 use vrouter_proto::tables::{
     FlowEntryCopy, FlowEntryRef, FlowLayout, FlowStats, FE_KEY, FLOW_KEY_LEN_INET, FLOW_KEY_LEN_INET6, FLOW_KEY_REGION,
 };
-
-use std::cell::Cell;
 
 use super::columns::columns;
 

@@ -86,7 +86,7 @@ fn stage_range(table: &[AtomicU8], layout: FlowLayout, lo: u32, hi: u32, filter:
 /// field at a fixed offset, where a layout known only at run time looks each offset up (measured
 /// on a table in the caches: 20 against 17.5–18 ns an entry on one thread, 13.3 against 11.7 on
 /// two).
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // stage_range's, less the layout
 fn stage_range_in<const TF2024: bool>(table: &[AtomicU8], lo: u32, hi: u32, filter: &FlowFilter, max: u32, stage: &mut FlowStage, torn: impl FnMut(u32)) -> ScanProgress {
     const fn layout(tf2024: bool) -> FlowLayout {
         if tf2024 { FlowLayout::Tf2024 } else { FlowLayout::Juniper2019 }
