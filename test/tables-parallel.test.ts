@@ -7,6 +7,9 @@
 import test from 'ava'
 
 import { FlowTable, Ksync, Simulator, VifFlag, VifType } from '../lib/index'
+import native from '../lib/native'
+import { ipv4Number } from '../lib/tables/addresses'
+import { failure, nativeSource } from '../lib/tables/source'
 
 /** More active flows than one batch of active() holds (32768), so that batches follow each other. */
 const FLOWS = 70_000
@@ -39,6 +42,11 @@ test('a scan shared between threads returns the entries one-at-a-time reads retu
 
   // A limit cuts the scan after that many rows, wherever the rows of the threads' chunks end.
   const buffer = flows.scanBuffer()
+  const whole = flows.scanInto(buffer)
+  t.deepEqual(Array.from(whole.index), expected, 'scanInto(): every active index, in order, once')
+  for (let row = 0; row < whole.count; row += 89) {
+    t.deepEqual(flows.entryOf(whole, row).toJSON(), flows.get(whole.index[row])!.toJSON(), `scanInto row ${row}: every field as get() reads it`)
+  }
   for (const limit of [1, 1000, 4096, 33_333, FLOWS - 1, FLOWS, FLOWS + 10]) {
     const cols = flows.scanInto(buffer, { limit })
     t.is(cols.count, Math.min(limit, FLOWS), `limit ${limit}`)
@@ -111,4 +119,48 @@ test('active() left early or outliving its table: the batch being filled is give
   t.true(kept.length >= 1000 && kept.length <= 32_768, `${kept.length} entries after close`)
   t.deepEqual(kept.slice(0, 1000).map((e) => e.index), all.slice(0, 1000))
   t.truthy(kept[999].key)
+})
+
+test('a native lookup of more keys than one stage holds: found entries packed into rows in key order, misses −1', async (t) => {
+  await using sim = await Simulator.start({ flowHoldLimit: 0 })
+  await using ksync = await Ksync.connect(sim.ksync)
+  for (const idx of [3, 4]) {
+    await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
+  }
+  t.is((await sim.traffic({ flows: 20_000, packetsPerFlow: 1 })).trapped, 20_000)
+  await using flows = await FlowTable.open(ksync)
+  const all = flows.scan()
+
+  // FlowTable.lookupMany hands native code 256 keys a call; the native call itself takes any number, a stage's worth
+  // (4096) at a time. 9000 keys, every third one missing.
+  const KEYS = 9000
+  const packed = new Uint32Array(KEYS * 6)
+  const wanted: (number | undefined)[] = []
+  for (let i = 0; i < KEYS; i++) {
+    const row = (i * 7919) % all.count
+    const missing = i % 3 === 1
+    packed.set([all.proto[row], ipv4Number(flows.entryOf(all, row).key.src), missing ? 0x0a636363 : ipv4Number(flows.entryOf(all, row).key.dst), all.sport[row], all.dport[row], all.keyNh[row]], i * 6)
+    wanted.push(missing ? undefined : all.index[row])
+  }
+  const opened = native.NativeFlowTable.open(nativeSource({ path: sim.flowTable, size: sim.flowTableSize }), '2024')
+  if (failure(opened)) return t.fail(opened.message)
+  const capacity = KEYS + 10
+  const arena = new Uint8Array(native.NativeFlowTable.arenaBytes(capacity))
+  opened.attach(arena, capacity)
+  const rows = new Int32Array(KEYS)
+  const found = opened.fillLookupMany4(3, packed, rows)
+  t.is(found, wanted.filter((w) => w !== undefined).length)
+  const layout = native.NativeFlowTable.layout(capacity)
+  const indexColumn = new Uint32Array(arena.buffer, layout.find((c) => c.name === 'index')!.offset, capacity)
+  let next = 0
+  for (let i = 0; i < KEYS; i++) {
+    const index = wanted[i]
+    if (index === undefined) {
+      t.is(rows[i], -1, `key ${i} is missing`)
+      continue
+    }
+    t.is(rows[i], next++, `key ${i}: the next row`)
+    t.is(indexColumn[3 + rows[i]], index, `key ${i}: its entry, in row 3 + ${rows[i]}`)
+  }
+  opened.close()
 })
