@@ -100,6 +100,8 @@ test('opened through ksync: tens of thousands of flows from traffic, counted, re
   t.true(hits > 800)
   t.deepEqual(flows.lookupMany([]), [])
   t.throws(() => flows.lookupMany([{ proto: 6, src: '10.0.0.1', dst: '10.0.0.2', sport: 70_000, dport: 80, nh: 0 }]), { message: /port 70000/ })
+  t.throws(() => flows.lookup({ proto: 6, src: '10.0.0.1', dst: '10.0.0.2', sport: 80, dport: 70_000, nh: 0 }), { message: /port 70000/ })
+  t.throws(() => flows.lookup({ proto: 300, src: '10.0.0.1', dst: '10.0.0.2', sport: 80, dport: 80, nh: 0 }), { message: /protocol 300/ })
 
   // An entry by index: what the traffic generator sent (TCP to 80 or UDP to 53, host-order ports), HOLD, NEW_FLOW.
   const first = flows.get(all.index[0])!
