@@ -32,6 +32,7 @@ mod parallel_scan;
 mod registry;
 mod rows_out;
 mod snapshot;
+mod stage;
 mod streaming;
 #[cfg(windows)]
 mod sections;

@@ -10,7 +10,7 @@ use vrouter_proto::tables::{
 
 use super::active_batch::NativeActiveBatch;
 use super::arena::Arena;
-use super::columns::STAGE_ROWS;
+use super::stage::STAGE_ROWS;
 use super::flow_row::{with_stage, FlowRow, FlowSource};
 use super::mapping::MappedTable;
 use super::parallel_scan::{scan_rows, ScanJob};

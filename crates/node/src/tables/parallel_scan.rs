@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 
 use vrouter_proto::tables::{scan_flows_noting_torn, FlowFilter, FlowLayout, ScanProgress, FLOW_ENTRY_SIZE};
 
-use super::columns::STAGE_ROWS;
+use super::stage::STAGE_ROWS;
 use super::flow_row::{with_stage, FlowSource, FlowStage};
 use super::helpers::{self, Job};
 use super::mapping::MappedTable;
