@@ -3,9 +3,10 @@
 //!
 //! Two destinations share one description of the columns ([`columns!`]):
 //! - an *arena*: one JavaScript `ArrayBuffer` holding every column for `capacity` rows at fixed
-//!   offsets (described to JavaScript once by `layout`), which native calls fill row by row
-//!   (`get`, `lookup`, batches of `active()`);
-//! - *vectors*: one `Vec` per column, grown by a scan and handed over as typed arrays without a
+//!   offsets (described to JavaScript once by `layout`), which native calls fill: row by row for
+//!   single reads (`get`, `lookup`), a column at a time from a stage (`stage`) for scans, batches
+//!   of `active()` and `lookupMany`;
+//! - *vectors*: one `Vec` per column, filled by a scan and handed over as typed arrays without a
 //!   copy.
 
 use napi::bindgen_prelude::*;
