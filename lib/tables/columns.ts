@@ -69,7 +69,8 @@ export class Arena<C> {
     attach: (u8: Uint8Array, capacity: number) => void,
   ) {
     // Not zero-filled: every row handed out is written first, and the memory freed by earlier arenas is reused
-    // without a page fault or a memset.
+    // without a page fault or a memset. (Native code zeroes the arena of single reads when it is attached, which
+    // brings its lines into the cache before rows are stored one at a time.)
     const buffer = Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer
     this.cols = fastObject(layout.map((c): [string, unknown] => [c.name, new VIEWS[c.kind as keyof typeof VIEWS](buffer, c.offset, c.kind === 'bytes' ? capacity * c.size : capacity)])) as C
     this.header = new Uint32Array(buffer, 0, 4)

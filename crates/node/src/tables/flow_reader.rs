@@ -10,10 +10,10 @@ use vrouter_proto::tables::{
 
 use super::active_batch::NativeActiveBatch;
 use super::arena::Arena;
-use super::stage::STAGE_ROWS;
 use super::flow_row::{with_stage, FlowRow, FlowSource};
 use super::mapping::MappedTable;
 use super::parallel_scan::{scan_rows, ScanJob};
+use super::stage::STAGE_ROWS;
 
 /// An open flow table: the mapping, its layout, the arena JavaScript attached.
 pub struct FlowReader {
