@@ -19,11 +19,11 @@ use std::sync::{Arc, OnceLock};
 
 use vrouter_proto::tables::{scan_flows_noting_torn, FlowFilter, FlowLayout, ScanProgress, FLOW_ENTRY_SIZE};
 
-use super::stage::STAGE_ROWS;
 use super::flow_row::{with_stage, FlowSource, FlowStage};
 use super::helpers::{self, Job};
 use super::mapping::MappedTable;
 use super::rows_out::RowsOut;
+use super::stage::STAGE_ROWS;
 
 /// Entries per chunk: as many as a stage holds rows.
 const CHUNK: u32 = STAGE_ROWS as u32;
