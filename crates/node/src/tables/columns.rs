@@ -109,10 +109,15 @@ pub const fn next_offset(offset: usize, size: usize, capacity: usize) -> usize {
     (offset + size * capacity).next_multiple_of(64) + 64
 }
 
-/// Declares a row type, its arena layout, its column vectors and its stage (`stage!`):
-/// `columns!(Row, Vecs, Stage, Source, |source| { name: Type = expr, ... })`.
+/// Declares a row type, its arena layout and its column vectors:
+/// `columns!(Row, Vecs, Source, |source| { name: Type = expr, ... })`; with `staged Stage` after
+/// `Vecs`, also the stage scans decode its rows into (`stage!`).
 macro_rules! columns {
-    ($row:ident, $vecs:ident, $stage:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
+    ($row:ident, $vecs:ident, staged $stage:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
+        $crate::tables::columns::columns!($row, $vecs, $src, |$s| { $($name : $t = $e,)* });
+        $crate::tables::stage::stage!($row, $stage, $src, |$s| { $($name : $t = $e,)* });
+    };
+    ($row:ident, $vecs:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
         /// One entry's fields, as the columns hold them.
         #[derive(Clone, Copy, Default)]
         #[allow(non_snake_case)]
@@ -189,8 +194,6 @@ macro_rules! columns {
                 let _ = column;
             }
         }
-
-        $crate::tables::stage::stage!($row, $stage, $src, |$s| { $($name : $t = $e,)* });
 
         /// Columns grown one row at a time.
         #[derive(Default)]

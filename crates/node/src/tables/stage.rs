@@ -26,13 +26,12 @@ macro_rules! stage {
         /// all fall in one L1 cache set and evict each other (measured: a full scan 11.5 against
         /// 8.4 ms a pass).
         #[repr(C)]
-        #[allow(non_snake_case, dead_code)] // not every row type is scanned this way
+        #[allow(non_snake_case)]
         pub struct $stage {
             len: usize,
             $(pub $name: [$t; $crate::tables::stage::STAGE_ROWS + 64 / std::mem::size_of::<$t>()],)*
         }
 
-        #[allow(dead_code)]
         impl $stage {
             /// An empty stage, on the heap (it is large).
             pub fn new() -> Box<Self> {
