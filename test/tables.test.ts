@@ -3,10 +3,15 @@
 
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 
 import test from 'ava'
 
 import { BridgeTable, FlowAction, FlowFlag, FlowTable, Ksync, Simulator, TableError, VifFlag, VifType, type Dialect, type FlowKeyInput } from '../lib/index'
+
+// For the collection test: `gc` as a function a new context can hand out.
+setFlagsFromString('--expose-gc')
 
 /** Two VIRTUAL vifs with POLICY_ENABLED (traffic comes from them), through the library's own client. */
 async function addVifs(ksync: Ksync, ids: number[]): Promise<void> {
@@ -260,6 +265,23 @@ test('a wrong or short table is a TableError, never a crash', async (t) => {
   const flows = await FlowTable.open({ path: sim.flowTable, size: sim.flowTableSize })
   flows.close()
   t.throws(() => flows.stats(), { instanceOf: TableError, code: 'ERR_TABLE_CLOSED' })
+})
+
+test('a flow table never closed is unmapped once collected, with the callbacks made for it', async (t) => {
+  await using sim = await Simulator.start({ flowEntries: 4096 })
+  const gc = runInNewContext('gc') as () => void
+  const mappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith(sim.flowTable)).length
+  const before = mappings()
+  let table: FlowTable | undefined = await FlowTable.open({ path: sim.flowTable, size: sim.flowTableSize })
+  t.is(table.lookup({ proto: 6, src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2, nh: 0 }), undefined)
+  t.is(mappings(), before + 1)
+  table = undefined
+  // Node-API finalizers run after the collection, from the event loop.
+  for (let i = 0; i < 50 && mappings() > before; i++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.is(mappings(), before)
 })
 
 test('the bridge table: routes the agent adds are read back by MAC and VRF', async (t) => {

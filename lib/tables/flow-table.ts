@@ -7,7 +7,6 @@ import { ActiveBatch, ActiveFlows } from './active-flows'
 import { ipv4Number } from './addresses'
 import { ACTIVE_BATCH, Arena, ARENA_ROWS, fastObject, ScanBuffer } from './columns'
 import { TableError } from './errors'
-import { fast } from './fast'
 import { FlowEntryView } from './flow-entry'
 import type { FlowColumns, FlowEntry, FlowFilter, FlowKeyInput, FlowTableStats } from './flow-types'
 import { failure, nativeSource, queryFlowTable, type FlowTableOptions, type TableSource } from './source'
@@ -35,7 +34,9 @@ export class FlowTable implements AsyncDisposable, Disposable {
   #arena: Arena<FlowColumns> | undefined
   readonly #layout: NativeColumn[]
   readonly #batchLayout: NativeColumn[]
-  readonly #id: number
+  /** The per-entry calls, plain Node-API callbacks bound to this table (cheaper than napi-rs methods). */
+  readonly #fillGet: (row: number, index: number) => boolean
+  readonly #fillLookup4: (row: number, proto: number, sip: number, dip: number, sport: number, dport: number, nh: number) => number
   /** {@link lookupMany}'s buffers: keys packed six numbers each, the rows their entries went to, which input each key came from. */
   #lookupKeys: Uint32Array | undefined
   #lookupFound: Int32Array | undefined
@@ -43,7 +44,9 @@ export class FlowTable implements AsyncDisposable, Disposable {
 
   private constructor(n: NativeFlowTable, layout: '2024' | '2019') {
     this.#native = n
-    this.#id = n.id
+    const callbacks = n.callbacks()
+    this.#fillGet = callbacks.fillGet
+    this.#fillLookup4 = callbacks.fillLookup4
     this.mainEntries = n.mainEntries
     this.overflowEntries = n.overflowEntries
     this.entries = this.mainEntries + this.overflowEntries
@@ -91,7 +94,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
     if (!Number.isInteger(index) || index < 0 || index >= this.entries) throw new RangeError(`index ${index} is outside 0…${this.entries - 1}`)
     const a = this.#rows(1)
     const row = a.used
-    if (!fast.flowFillGet(this.#id, row, index)) return undefined
+    if (!this.#fillGet(row, index)) return undefined
     a.used++
     return new FlowEntryView(a.cols, row, this.mainEntries)
   }
@@ -104,7 +107,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
     const dip = sip < 0 ? -1 : ipv4Number(key.dst)
     const index =
       dip >= 0
-        ? fast.flowFillLookup4(this.#id, row, key.proto, sip, dip, key.sport, key.dport, key.nh ?? 0)
+        ? this.#fillLookup4(row, key.proto, sip, dip, key.sport, key.dport, key.nh ?? 0)
         : this.#native!.fillLookup(row, key.proto, key.src, key.dst, key.sport, key.dport, key.nh ?? 0)
     if (index < 0) return undefined
     a.used++

@@ -5,6 +5,7 @@
 //! message. These callbacks read their arguments directly, and catch panics so that none
 //! unwinds into Node.
 
+use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 
@@ -19,10 +20,22 @@ pub type Body<const N: usize> = fn(sys::napi_env, &[sys::napi_value; N]) -> Resu
 /// # Safety
 /// `env` and `info` must be the ones Node-API passed to the callback.
 pub unsafe fn call<const N: usize>(env: sys::napi_env, info: sys::napi_callback_info, body: Body<N>) -> sys::napi_value {
+    unsafe { call_with_data::<N, _>(env, info, |env, args, _| body(env, args)) }
+}
+
+/// [`call`] for a callback made by [`function_with_data`]: `body` also gets the function's data.
+///
+/// # Safety
+/// `env` and `info` must be the ones Node-API passed to the callback.
+pub unsafe fn call_with_data<const N: usize, F>(env: sys::napi_env, info: sys::napi_callback_info, body: F) -> sys::napi_value
+where
+    F: FnOnce(sys::napi_env, &[sys::napi_value; N], *mut c_void) -> Result<sys::napi_value, String>,
+{
     let mut argc = N;
     let mut argv = [null_mut(); N];
-    unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), null_mut(), null_mut()) };
-    let outcome = catch_unwind(AssertUnwindSafe(|| body(env, &argv)));
+    let mut data = null_mut();
+    unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), null_mut(), &mut data) };
+    let outcome = catch_unwind(AssertUnwindSafe(|| body(env, &argv, data)));
     let message = match outcome {
         Ok(Ok(v)) => return v,
         Ok(Err(m)) => m,
@@ -101,4 +114,24 @@ pub unsafe fn export(
         return Err(napi::Error::from_reason(format!("cannot export {name:?}")));
     }
     Ok(())
+}
+
+/// A function calling `cb` with `data`, which `finalize` releases when the function is collected:
+/// a callback bound to one object's state, found without a lookup.
+///
+/// # Safety
+/// `env` must be live; `data` must stay valid until `finalize` is called with it.
+pub unsafe fn function_with_data(
+    env: sys::napi_env,
+    name: &std::ffi::CStr,
+    cb: unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value,
+    data: *mut c_void,
+    finalize: unsafe extern "C" fn(sys::napi_env, *mut c_void, *mut c_void),
+) -> napi::Result<sys::napi_value> {
+    let mut f = null_mut();
+    let status = unsafe { sys::napi_create_function(env, name.as_ptr(), name.to_bytes().len() as isize as _, Some(cb), data, &mut f) };
+    if status != sys::Status::napi_ok || unsafe { sys::napi_add_finalizer(env, f, data, Some(finalize), null_mut(), null_mut()) } != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason(format!("cannot make {name:?}")));
+    }
+    Ok(f)
 }

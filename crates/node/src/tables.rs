@@ -7,8 +7,8 @@
 //! matches as typed arrays. One call per batch, never per entry or field.
 //!
 //! The parts: `mapping` opens a table from a `NativeTableSource`; `flow_table` and `bridge_table`
-//! are the objects JavaScript holds; a flow table's state is a `flow_reader` kept in the
-//! `registry`, so that `fast`'s plain callbacks reach it by id; `arena`, `columns`, `flow_row` and
+//! are the objects JavaScript holds; a flow table's state is a `flow_reader` in a `shared_reader`
+//! cell, held also by the plain callbacks `fast` makes for the table; `arena`, `columns`, `flow_row` and
 //! `bridge_row` are where and how entries are written for JavaScript; `parallel_scan` is how a
 //! large flow scan shares its work with the `helpers` threads (into `rows_out`), `active_batch` a
 //! batch of `active()` filled while the one before is read; `flow_input` checks keys and
@@ -29,8 +29,8 @@ mod flow_table;
 mod helpers;
 mod mapping;
 mod parallel_scan;
-mod registry;
 mod rows_out;
+mod shared_reader;
 mod snapshot;
 mod stage;
 mod streaming;

@@ -1,5 +1,5 @@
 //! `NativeFlowTable`, the flow table object JavaScript holds (lib/tables/flow-table.ts): its
-//! napi-rs methods, each run on the table's `FlowReader` in the reader registry.
+//! napi-rs methods, each run on the table's `FlowReader`, and the plain callbacks made for it.
 
 use std::sync::Arc;
 
@@ -11,21 +11,22 @@ use super::active_batch::NativeActiveBatch;
 use super::arena::Arena;
 use super::columns::NativeColumn;
 use super::errors::{closed, invalid, no_arena};
+use super::fast;
 use super::flow_input::{flow_filter, flow_key, NativeFlowFilter};
 use super::flow_reader::FlowReader;
 use super::flow_row::{FlowColumns, FlowRow};
 use super::flow_stats::{flow_stats, NativeFlowTableStats};
 use super::mapping::{self, NativeTableFailure, NativeTableSource, TableKindArg};
 use super::parallel_scan::scan_rows;
-use super::registry;
 use super::rows_out::RowsOut;
+use super::shared_reader::{ReaderCell, SharedReader};
 use super::snapshot::{copy_table, snapshot};
 
-/// A flow table mapped read-only. Its state lives in the reader registry (`registry`), so that the
-/// per-entry calls can be plain Node-API callbacks taking the table's id.
+/// A flow table mapped read-only. Its state is shared with the plain Node-API callbacks of the
+/// per-entry calls (`callbacks`).
 #[napi]
 pub struct NativeFlowTable {
-    id: Option<u32>,
+    reader: SharedReader,
 }
 
 #[napi]
@@ -41,15 +42,17 @@ impl NativeFlowTable {
             }
         };
         match mapping::open(&source, TableKindArg::Flow) {
-            Ok(table) => Either::A(NativeFlowTable { id: Some(registry::register(FlowReader { table: Arc::new(table), layout, arena: None, scan_arena: None, copy: FlowEntryCopy::new(layout) })) }),
+            Ok(table) => Either::A(NativeFlowTable { reader: ReaderCell::new(FlowReader { table: Arc::new(table), layout, arena: None, scan_arena: None, copy: FlowEntryCopy::new(layout) }) }),
             Err(f) => Either::B(f),
         }
     }
 
-    /// The id the plain callbacks (`flowFillGet`, `flowFillLookup4`) take.
-    #[napi(getter)]
-    pub fn id(&self) -> Result<u32> {
-        self.id.ok_or_else(closed)
+    /// The per-entry calls as plain callbacks bound to this table: `fillGet(row, index)` is
+    /// `fillGet`, `fillLookup4(row, proto, sip, dip, sport, dport, nh)` an IPv4 `fillLookup`
+    /// with the addresses as host-order integers.
+    #[napi(ts_return_type = "{ fillGet(row: number, index: number): boolean; fillLookup4(row: number, proto: number, sip: number, dip: number, sport: number, dport: number, nh: number): number }")]
+    pub fn callbacks<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        fast::callbacks(env, &self.reader)
     }
 
     /// The columns of an arena of `capacity` rows: names, kinds and offsets.
@@ -217,14 +220,11 @@ impl NativeFlowTable {
     /// Unmaps the table; later calls fail.
     #[napi]
     pub fn close(&mut self) {
-        if let Some(id) = self.id.take() {
-            registry::unregister(id);
-        }
+        self.reader.close();
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut FlowReader) -> Result<T>) -> Result<T> {
-        let id = self.id.ok_or_else(closed)?;
-        registry::with(id, f).unwrap_or_else(|| Err(closed()))
+        self.reader.with(f).unwrap_or_else(|| Err(closed()))
     }
 }
 
