@@ -5,7 +5,7 @@ import native from '../native'
 import type { NativeBridgeTable, NativeColumn } from '../../index'
 import { parseMac } from './addresses'
 import { bridgeEntry, type BridgeColumns, type BridgeEntry } from './bridge-entry'
-import { Arena, ARENA_ROWS, fastObject, MIN_BATCH } from './columns'
+import { Arena, ARENA_ROWS, MIN_BATCH } from './columns'
 import { TableError } from './errors'
 import { failure, nativeSource, queryBridgeTable, type FlowTableOptions, type TableSource } from './source'
 
@@ -83,9 +83,12 @@ export class BridgeTable implements AsyncDisposable, Disposable {
 
   /** The valid entries (of one VRF), as entries. */
   scan(filter: { vrf?: number } = {}): BridgeEntry[] {
-    const c = fastObject(Object.entries(this.#open().scan(filter.vrf))) as unknown as BridgeColumns
-    const out: BridgeEntry[] = new Array(c.count)
-    for (let i = 0; i < c.count; i++) out[i] = bridgeEntry(c, i, this.mainEntries)
+    const n = this.#open()
+    let count = 0
+    const scanInto = (u8: Uint8Array, capacity: number) => (count = n.scanInto(u8, capacity, filter.vrf))
+    const c = new Arena<BridgeColumns>(this.entries, native.NativeBridgeTable.layout(this.entries), native.NativeBridgeTable.arenaBytes(this.entries), scanInto).cols
+    const out: BridgeEntry[] = new Array(count)
+    for (let i = 0; i < count; i++) out[i] = bridgeEntry(c, i, this.mainEntries)
     return out
   }
 

@@ -5,7 +5,7 @@ import native from '../native'
 import type { NativeActiveBatch, NativeColumn, NativeFlowTable } from '../../index'
 import { ActiveBatch, ActiveFlows } from './active-flows'
 import { ipv4Number } from './addresses'
-import { ACTIVE_BATCH, Arena, ARENA_ROWS, fastObject, ScanBuffer } from './columns'
+import { ACTIVE_BATCH, Arena, ARENA_ROWS, ScanBuffer } from './columns'
 import { TableError } from './errors'
 import { FlowEntryView } from './flow-entry'
 import type { FlowColumns, FlowEntry, FlowFilter, FlowKeyInput, FlowTableStats } from './flow-types'
@@ -178,11 +178,15 @@ export class FlowTable implements AsyncDisposable, Disposable {
     return new ActiveBatch(arena, batch!)
   }
 
-  /** Active entries passing `filter`, as columns (one typed array per field), scanned in native code. */
+  /**
+   * Active entries passing `filter`, as columns (one typed array per field), scanned in native code into fresh memory
+   * of JavaScript's (freed as soon as the columns are collected).
+   */
   scan(filter: FlowFilter = {}): FlowColumns {
-    const big = (v: bigint | number | undefined) => (v === undefined ? undefined : BigInt(v))
-    const cols = this.#open().scan({ ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) })
-    return fastObject(Object.entries(cols)) as unknown as FlowColumns
+    const n = this.#open()
+    const rows = scanRows(filter, this.entries)
+    const buffer = new ScanBuffer(rows, native.NativeFlowTable.layout(rows), native.NativeFlowTable.arenaBytes(rows))
+    return buffer.columns(n.scanInto(buffer.bytes, rows, nativeFilter(filter)))
   }
 
   /**
@@ -203,9 +207,7 @@ export class FlowTable implements AsyncDisposable, Disposable {
       n.attachScan(buffer.bytes, buffer.capacity)
       buffer.attachedTo = this
     }
-    const big = (v: bigint | number | undefined) => (v === undefined ? undefined : BigInt(v))
-    const count = n.fillScan({ ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) })
-    return buffer.columns(count)
+    return buffer.columns(n.fillScan(nativeFilter(filter)))
   }
 
   /** Row `row` of a scan's columns, as an entry. */
@@ -243,4 +245,18 @@ export class FlowTable implements AsyncDisposable, Disposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.close()
   }
+}
+
+/** A filter as native code takes it (counters as bigints). */
+function nativeFilter(filter: FlowFilter) {
+  const big = (v: bigint | number | undefined) => (v === undefined ? undefined : BigInt(v))
+  return { ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) }
+}
+
+/** Rows a scan with `filter` can return at most: its index range, or its limit. */
+function scanRows(filter: FlowFilter, entries: number): number {
+  const start = Math.max(0, filter.start ?? 0)
+  const end = Math.min(entries, filter.end ?? entries)
+  const rows = Math.min(end - start, filter.limit ?? entries)
+  return rows > 0 ? rows : 0
 }

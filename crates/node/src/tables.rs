@@ -3,16 +3,17 @@
 //! JavaScript never gets a view of the mapping itself (a store through it would kill the
 //! process): every read here copies entries out, consistently (`read_flow_entry`: identity read
 //! before and after the copy; torn copies retried, then skipped), and writes them as columns
-//! into an arena JavaScript attached (`get`, `lookup`, batches of `active()`), or returns a scan's
-//! matches as typed arrays. One call per batch, never per entry or field.
+//! into an arena JavaScript allocated (`get`, `lookup`, batches of `active()`, scans). One call
+//! per entry or batch, never per field.
 //!
 //! The parts: `mapping` opens a table from a `NativeTableSource`; `flow_table` and `bridge_table`
-//! are the objects JavaScript holds; a flow table's state is a `flow_reader` in a `shared_reader`
-//! cell, held also by the plain callbacks `fast` makes for the table; `arena`, `columns`, `flow_row` and
-//! `bridge_row` are where and how entries are written for JavaScript; `parallel_scan` is how a
-//! large flow scan shares its work with the `helpers` threads (into `rows_out`), `active_batch` a
-//! batch of `active()` filled while the one before is read; `flow_input` checks keys and
-//! filters, `flow_stats` counts, `snapshot` copies a whole table, `errors` are what they throw.
+//! are the objects JavaScript holds; a flow table's state is a `flow_reader` in a
+//! `shared_reader` cell, held also by the plain callbacks `fast` makes for the table; `arena`,
+//! `columns`, `flow_row` and `bridge_row` are where and how entries are written for JavaScript;
+//! `parallel_scan` is how a large flow scan shares its work with the `helpers` threads (into
+//! `rows_out`), `active_batch` a batch of `active()` filled while the one before is read;
+//! `flow_input` checks keys and filters, `flow_stats` counts, `snapshot` copies a whole table,
+//! `errors` are what they throw.
 
 mod active_batch;
 mod arena;

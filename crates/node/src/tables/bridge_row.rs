@@ -4,7 +4,7 @@ use vrouter_proto::tables::BridgeEntryCopy;
 
 use super::columns::columns;
 
-columns!(BridgeRow, BridgeColumns, &BridgeEntryCopy, |c| {
+columns!(BridgeRow, &BridgeEntryCopy, |c| {
     index: u32 = c.index(),
     hentryFlags: u8 = c.view().hentry_flags(),
     mac: [u8; 6] = c.view().key().mac,

@@ -6,7 +6,7 @@ use napi_derive::napi;
 use vrouter_proto::tables::{lookup_bridge, read_bridge_entry, scan_bridge, BridgeFilter, BridgeKey};
 
 use super::arena::Arena;
-use super::bridge_row::{BridgeColumns, BridgeRow};
+use super::bridge_row::BridgeRow;
 use super::columns::NativeColumn;
 use super::errors::{closed, invalid, no_arena};
 use super::mapping::{self, MappedTable, NativeTableFailure, NativeTableSource, TableKindArg};
@@ -121,18 +121,22 @@ impl NativeBridgeTable {
         Ok(-1)
     }
 
-    /// The valid entries (optionally of one VRF), as columns.
-    #[napi(ts_return_type = "Record<string, unknown> & NativeScanCounts")]
-    pub fn scan(&self, env: Env, vrf: Option<u32>) -> Result<Object<'_>> {
+    /// Writes the valid entries (optionally of one VRF) into `arena` (of `arenaBytes(capacity)`
+    /// bytes) from row 0, for this call only, and returns how many: `scan()`'s columns, in memory
+    /// JavaScript allocated (see `NativeFlowTable::scan_into`).
+    #[napi]
+    pub fn scan_into(&self, env: Env, arena: Uint8ArraySlice, capacity: u32, vrf: Option<u32>) -> Result<u32> {
         let table = self.open_table()?;
+        let mut arena = Arena::attach(&env, arena, capacity, BridgeRow::arena_len(capacity as usize), BridgeRow::offsets(capacity as usize))?;
         let filter = BridgeFilter { vrf: vrf.map(|v| v as u16), mac: None };
-        let mut cols = BridgeColumns::with_capacity(table.geometry.total_entries() as usize);
-        let p = scan_bridge(table.bytes(), 0, u32::MAX, &filter, u32::MAX, |copy| cols.push(&BridgeRow::of(copy)));
-        let mut obj = Object::new(&env)?;
-        obj.set("count", p.delivered)?;
-        obj.set("torn", p.torn)?;
-        cols.into_object(&mut obj)?;
-        Ok(obj)
+        let (out, offsets) = arena.parts();
+        let mut r = 0;
+        let p = scan_bridge(table.bytes(), 0, u32::MAX, &filter, capacity, |copy| {
+            BridgeRow::of(copy).write(out, offsets, r);
+            r += 1;
+        });
+        arena.report(p.next, p.torn);
+        Ok(p.delivered)
     }
 
     #[napi]

@@ -1,15 +1,12 @@
 //! Entries handed to JavaScript as columns: one typed array per field, so that a batch of
 //! entries crosses the boundary in one call and JavaScript reads numbers, not bytes.
 //!
-//! Two destinations share one description of the columns ([`columns!`]):
-//! - an *arena*: one JavaScript `ArrayBuffer` holding every column for `capacity` rows at fixed
-//!   offsets (described to JavaScript once by `layout`), which native calls fill: row by row for
-//!   single reads (`get`, `lookup`), a column at a time from a stage (`stage`) for scans, batches
-//!   of `active()` and `lookupMany`;
-//! - *vectors*: one `Vec` per column, filled by a scan and handed over as typed arrays without a
-//!   copy.
+//! The columns live in an *arena*: one JavaScript `ArrayBuffer` holding every column for
+//! `capacity` rows at fixed offsets (described to JavaScript by `layout`), which native calls
+//! fill: row by row for single reads (`get`, `lookup`), a column at a time from a stage (`stage`)
+//! for scans, batches of `active()` and `lookupMany`. The memory is always JavaScript's, so that
+//! V8 frees it when it collects the columns ([`columns!`] describes a row type's columns).
 
-use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 /// Bytes before the first column of an arena: a scratch header where fills report how they went
@@ -28,15 +25,6 @@ pub struct NativeColumn {
     pub offset: u32,
 }
 
-/// What a scan returns besides the matches' columns (one typed array per field, named as in the
-/// arena layout). Declared for the types only: `scan` builds the object itself.
-#[napi(object)]
-#[allow(dead_code)]
-pub struct NativeScanCounts {
-    pub count: u32,
-    pub torn: u32,
-}
-
 /// A value stored in a column.
 pub trait ColumnValue: Copy + Default {
     /// Bytes per row.
@@ -49,12 +37,10 @@ pub trait ColumnValue: Copy + Default {
     ///
     /// `dst` is valid for writes of `SIZE` bytes.
     unsafe fn put_raw(self, dst: *mut u8);
-    /// Hands a column of values over as a typed array.
-    fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()>;
 }
 
 macro_rules! scalar_column {
-    ($t:ty, $kind:literal, $array:ident) => {
+    ($t:ty, $kind:literal) => {
         impl ColumnValue for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
             const KIND: &'static str = $kind;
@@ -63,20 +49,17 @@ macro_rules! scalar_column {
                 // SAFETY: the caller vouches for SIZE writable bytes.
                 unsafe { dst.cast::<$t>().write_unaligned(self) }
             }
-            fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()> {
-                obj.set(name, $array::new(values))
-            }
         }
     };
 }
 
-scalar_column!(u8, "u8", Uint8Array);
-scalar_column!(i8, "i8", Int8Array);
-scalar_column!(u16, "u16", Uint16Array);
-scalar_column!(i16, "i16", Int16Array);
-scalar_column!(u32, "u32", Uint32Array);
-scalar_column!(i32, "i32", Int32Array);
-scalar_column!(u64, "u64", BigUint64Array);
+scalar_column!(u8, "u8");
+scalar_column!(i8, "i8");
+scalar_column!(u16, "u16");
+scalar_column!(i16, "i16");
+scalar_column!(u32, "u32");
+scalar_column!(i32, "i32");
+scalar_column!(u64, "u64");
 
 impl<const N: usize> ColumnValue for [u8; N]
 where
@@ -89,15 +72,6 @@ where
         // SAFETY: the caller vouches for N writable bytes.
         unsafe { dst.cast::<[u8; N]>().write_unaligned(self) }
     }
-    fn set(obj: &mut Object, name: &str, values: Vec<Self>) -> Result<()> {
-        // The same allocation, seen as bytes: [u8; N] has u8's alignment, so the layout matches.
-        let mut values = std::mem::ManuallyDrop::new(values);
-        let (ptr, len, cap) = (values.as_mut_ptr(), values.len(), values.capacity());
-        // SAFETY: the pointer, length and capacity of a Vec<[u8; N]>, scaled to bytes, describe
-        // the same allocation with the same alignment; ownership moves to the new Vec.
-        let bytes = unsafe { Vec::from_raw_parts(ptr.cast::<u8>(), len * N, cap * N) };
-        obj.set(name, Uint8Array::new(bytes))
-    }
 }
 
 /// Offset of the column after one of `size` bytes per row at `offset`: on a cache line (so every
@@ -109,15 +83,15 @@ pub const fn next_offset(offset: usize, size: usize, capacity: usize) -> usize {
     (offset + size * capacity).next_multiple_of(64) + 64
 }
 
-/// Declares a row type, its arena layout and its column vectors:
-/// `columns!(Row, Vecs, Source, |source| { name: Type = expr, ... })`; with `staged Stage` after
-/// `Vecs`, also the stage scans decode its rows into (`stage!`).
+/// Declares a row type and its arena layout:
+/// `columns!(Row, Source, |source| { name: Type = expr, ... })`; with `staged Stage` after `Row`,
+/// also the stage scans decode its rows into (`stage!`).
 macro_rules! columns {
-    ($row:ident, $vecs:ident, staged $stage:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
-        $crate::tables::columns::columns!($row, $vecs, $src, |$s| { $($name : $t = $e,)* });
+    ($row:ident, staged $stage:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
+        $crate::tables::columns::columns!($row, $src, |$s| { $($name : $t = $e,)* });
         $crate::tables::stage::stage!($row, $stage, $src, |$s| { $($name : $t = $e,)* });
     };
-    ($row:ident, $vecs:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
+    ($row:ident, $src:ty, |$s:ident| { $($name:ident : $t:ty = $e:expr,)* }) => {
         /// One entry's fields, as the columns hold them.
         #[derive(Clone, Copy, Default)]
         #[allow(non_snake_case)]
@@ -192,54 +166,6 @@ macro_rules! columns {
                     column += 1;
                 )*
                 let _ = column;
-            }
-        }
-
-        /// Columns grown one row at a time.
-        #[derive(Default)]
-        #[allow(non_snake_case)]
-        pub struct $vecs { $(pub $name: Vec<$t>,)* }
-
-        impl $vecs {
-            /// Room for `rows` rows in every column (reserved, not touched: a scan reserves for the
-            /// whole range it covers and never moves a column while growing it).
-            pub fn with_capacity(rows: usize) -> Self {
-                Self { $($name: Vec::with_capacity(rows),)* }
-            }
-
-            /// Appends a row.
-            #[inline]
-            #[allow(dead_code)] // not every row type is scanned this way
-            pub fn push(&mut self, r: &$row) {
-                $( self.$name.push(r.$name); )*
-            }
-
-            /// Where each column's reserved room starts, and how many rows all of them have room
-            /// for: the destination of a scan that stores rows out of order (then `set_len`).
-            #[allow(dead_code)] // not every row type is scanned this way
-            pub fn spare(&mut self) -> ([*mut u8; $row::COLUMNS], usize) {
-                let mut rows = usize::MAX;
-                $( rows = rows.min(self.$name.capacity()); )*
-                ([$(self.$name.as_mut_ptr().cast::<u8>(),)*], rows)
-            }
-
-            /// Makes the first `rows` rows of every column its contents.
-            ///
-            /// # Safety
-            ///
-            /// `rows` is within the room [`spare`](Self::spare) reported, and every one of those
-            /// rows was stored in every column.
-            #[allow(dead_code)]
-            pub unsafe fn set_len(&mut self, rows: usize) {
-                // SAFETY: the caller vouches for capacity and initialised rows.
-                $( unsafe { self.$name.set_len(rows) }; )*
-            }
-
-            /// Sets each column on `obj` as a typed array (no copy).
-            pub fn into_object(self, obj: &mut napi::bindgen_prelude::Object) -> napi::Result<()> {
-                use $crate::tables::columns::ColumnValue;
-                $( <$t as ColumnValue>::set(obj, stringify!($name), self.$name)?; )*
-                Ok(())
             }
         }
     };

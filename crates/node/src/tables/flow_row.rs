@@ -73,7 +73,7 @@ impl<'a> FlowSource<'a> {
     }
 }
 
-columns!(FlowRow, FlowColumns, staged FlowStage, &FlowSource<'_>, |c| {
+columns!(FlowRow, staged FlowStage, &FlowSource<'_>, |c| {
     index: u32 = c.copy.index(),
     genId: u8 = c.v.gen_id(),
     hentryFlags: u8 = c.v.hentry_flags(),
