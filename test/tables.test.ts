@@ -136,6 +136,12 @@ test('opened through ksync: tens of thousands of flows from traffic, counted, re
   t.is(flows.scan({ dst: '10.0.0.0/8' }).count, 0)
   t.is(flows.scan({ action: FlowAction.FORWARD }).count, 0)
   t.throws(() => flows.scan({ src: 'nope' }), { message: /not an address/ })
+  // An index range or limit that is not a whole number from 0 is an error, not a wrapped-around number.
+  t.throws(() => flows.scan({ limit: -3 }), { instanceOf: RangeError, message: /limit -3 is not an index/ })
+  t.throws(() => flows.scanInto(flows.scanBuffer(), { start: 1.5 }), { instanceOf: RangeError, message: /start 1.5/ })
+  // A range past the table, or empty, finds nothing.
+  t.is(flows.scan({ start: 1e9 }).count, 0)
+  t.is(flows.scan({ start: 100, end: 50 }).count, 0)
 
   // A snapshot is the file's bytes.
   const snap = flows.snapshot()

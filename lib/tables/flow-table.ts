@@ -184,9 +184,10 @@ export class FlowTable implements AsyncDisposable, Disposable {
    */
   scan(filter: FlowFilter = {}): FlowColumns {
     const n = this.#open()
+    const checked = nativeFilter(filter)
     const rows = scanRows(filter, this.entries)
     const buffer = new ScanBuffer(rows, native.NativeFlowTable.layout(rows), native.NativeFlowTable.arenaBytes(rows))
-    return buffer.columns(n.scanInto(buffer.bytes, rows, nativeFilter(filter)))
+    return buffer.columns(n.scanInto(buffer.bytes, rows, checked))
   }
 
   /**
@@ -247,8 +248,12 @@ export class FlowTable implements AsyncDisposable, Disposable {
   }
 }
 
-/** A filter as native code takes it (counters as bigints). */
+/** A filter as native code takes it (counters as bigints), its index range and limit checked. */
 function nativeFilter(filter: FlowFilter) {
+  for (const name of ['start', 'end', 'limit'] as const) {
+    const v = filter[name]
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff)) throw new RangeError(`${name} ${v} is not an index (a whole number from 0)`)
+  }
   const big = (v: bigint | number | undefined) => (v === undefined ? undefined : BigInt(v))
   return { ...filter, minBytes: big(filter.minBytes), minPackets: big(filter.minPackets) }
 }

@@ -46,9 +46,9 @@ impl NativeFlowTable {
         }
     }
 
-    /// The per-entry calls as plain callbacks bound to this table: `fillGet(row, index)` is
-    /// `fillGet`, `fillLookup4(row, proto, sip, dip, sport, dport, nh)` an IPv4 `fillLookup`
-    /// with the addresses as host-order integers.
+    /// The per-entry calls as plain callbacks bound to this table: `fillGet(row, index)`, and
+    /// `fillLookup4(row, proto, sip, dip, sport, dport, nh)`, an IPv4 `fillLookup` with the
+    /// addresses as host-order integers.
     #[napi(ts_return_type = "{ fillGet(row: number, index: number): boolean; fillLookup4(row: number, proto: number, sip: number, dip: number, sport: number, dport: number, nh: number): number }")]
     pub fn callbacks<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         fast::callbacks(env, &self.reader)
