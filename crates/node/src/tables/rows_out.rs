@@ -1,5 +1,5 @@
 //! Where a flow scan stores its rows: one pointer per column, for scans whose rows are stored by
-//! several threads (each row by one), into an arena or into column vectors.
+//! several threads (each row by one), into an arena.
 
 use super::flow_row::{FlowRow, FlowStage};
 
