@@ -33,6 +33,11 @@ const agent = `
       if (got.length === 2) break
     }
     const back = await Pkt0.open(sim.pkt0)
+    // Leaving the loop deleted the tap; open() made it again. The simulator takes up a new tap when it next sends on it,
+    // or within its 100 ms receive poll: frames written before then are lost (as frames written to a tap vRouter has
+    // not attached to are), and this test then waited for ever. A trap through the new tap makes sure it has.
+    sim.inject(arp, { vif: 3 })
+    await back[Symbol.asyncIterator]().next()
     back.sendSwitch(arp, 3, 2)
     back.sendRoute(arp, 3, 2)
     back.flush()
