@@ -2,9 +2,11 @@
 //! rows, which native fills write row by row and report their progress in (its header).
 
 use napi::bindgen_prelude::*;
+use vrouter_proto::tables::FlowEntryCopy;
 
 use super::columns::ARENA_HEADER;
 use super::errors::invalid;
+use super::flow_row::{FlowRow, FlowSource};
 use super::rows_out::RowsOut;
 use crate::columns::{pin_u8, Column};
 
@@ -35,6 +37,13 @@ impl Arena {
     /// The arena's bytes and its column offsets, for writing rows.
     pub(super) fn parts(&mut self) -> (&mut [u8], &[usize]) {
         (self.column.as_mut_slice(), &self.offsets)
+    }
+
+    /// Writes the flow entry `copy` as row `row` (checked with `check_rows`; an arena laid out
+    /// for `FlowRow`).
+    pub(super) fn put_flow(&mut self, row: u32, copy: &FlowEntryCopy) {
+        let (out, offsets) = self.parts();
+        FlowRow::of(&FlowSource::new(copy)).write(out, offsets, row as usize);
     }
 
     /// The arena's rows as a flow scan's destination (an arena laid out for `FlowRow`).

@@ -10,7 +10,7 @@ use vrouter_proto::tables::{
 
 use super::active_batch::NativeActiveBatch;
 use super::arena::Arena;
-use super::flow_row::{with_stage, FlowRow, FlowSource};
+use super::flow_row::{with_stage, FlowSource};
 use super::mapping::MappedTable;
 use super::parallel_scan::{scan_rows, ScanJob};
 use super::stage::STAGE_ROWS;
@@ -47,6 +47,7 @@ impl FlowReader {
 
     /// See `NativeFlowTable::fill_get`.
     pub fn fill_get(&mut self, row: u32, index: u32) -> std::result::Result<bool, String> {
+        let arena = attached(&mut self.arena, row, 1)?;
         let entries = self.table.geometry.total_entries();
         match read_retrying_into(self.table.bytes(), self.layout, index, &mut self.copy) {
             Ok(true) => {}
@@ -56,21 +57,16 @@ impl FlowReader {
         if !flow_copy_is_active(&self.copy) {
             return Ok(false);
         }
-        let arena = self.arena.as_mut().ok_or("no arena attached")?;
-        arena.check_rows(row, 1)?;
-        let (out, offsets) = arena.parts();
-        FlowRow::of(&FlowSource::new(&self.copy)).write(out, offsets, row as usize);
+        arena.put_flow(row, &self.copy);
         Ok(true)
     }
 
     /// See `NativeFlowTable::fill_lookup`.
     pub fn fill_lookup(&mut self, row: u32, key: &FlowKey) -> std::result::Result<i32, String> {
-        let arena = self.arena.as_mut().ok_or("no arena attached")?;
-        arena.check_rows(row, 1)?;
+        let arena = attached(&mut self.arena, row, 1)?;
         let index = find_and_copy(&self.table, self.layout, key, key.hash(), &mut self.copy);
         if index >= 0 {
-            let (out, offsets) = arena.parts();
-            FlowRow::of(&FlowSource::new(&self.copy)).write(out, offsets, row as usize);
+            arena.put_flow(row, &self.copy);
         }
         Ok(index)
     }
@@ -84,9 +80,7 @@ impl FlowReader {
         if out.len() < keys.len() {
             return Err(format!("{} keys need {} result slots, got {}", keys.len(), keys.len(), out.len()));
         }
-        let arena = self.arena.as_mut().ok_or("no arena attached")?;
-        arena.check_rows(row, keys.len() as u32)?;
-        let rows = arena.flow_rows();
+        let rows = attached(&mut self.arena, row, keys.len() as u32)?.flow_rows();
         let hashes: Vec<u32> = keys.iter().map(FlowKey::hash).collect();
         let (table, layout, copy) = (&self.table, self.layout, &mut self.copy);
         let (bytes, geometry) = (table.bytes(), table.geometry);
@@ -113,6 +107,13 @@ impl FlowReader {
         });
         Ok(found)
     }
+}
+
+/// The attached arena, once rows `row..row + rows` are known to be inside it.
+fn attached(arena: &mut Option<Arena>, row: u32, rows: u32) -> std::result::Result<&mut Arena, String> {
+    let arena = arena.as_mut().ok_or("no arena attached")?;
+    arena.check_rows(row, rows)?;
+    Ok(arena)
 }
 
 /// Finds `key` (whose hash is `hash`) and copies its entry into `copy`; its index, or −1.
