@@ -27,13 +27,18 @@ export function fastObject(entries: Iterable<readonly [string, unknown]>): Recor
   return Object.fromEntries(entries)
 }
 
+/** Each column of `layout` as a view of its first `rows` rows in `buffer`, with its name. */
+function columnViews(buffer: ArrayBuffer, layout: NativeColumn[], rows: number): [string, unknown][] {
+  return layout.map((c) => [c.name, new VIEWS[c.kind as keyof typeof VIEWS](buffer, c.offset, c.kind === 'bytes' ? rows * c.size : rows)])
+}
+
 /** Columns for every entry of a table, reused by {@link FlowTable.scanInto}. */
 export class ScanBuffer {
   /** The memory the columns are views of. */
   readonly bytes: Uint8Array
   readonly #buffer: ArrayBuffer
   readonly #header: Uint32Array
-  readonly #views: { name: string; kind: string; size: number; offset: number }[]
+  readonly #layout: NativeColumn[]
   /** The table it was last attached to (attaching costs a call). */
   attachedTo: unknown
 
@@ -46,13 +51,12 @@ export class ScanBuffer {
     this.#buffer = new ArrayBuffer(byteLength)
     this.bytes = new Uint8Array(this.#buffer)
     this.#header = new Uint32Array(this.#buffer, 0, 4)
-    this.#views = layout
+    this.#layout = layout
   }
 
   /** The first `count` rows, as columns. */
   columns(count: number): FlowColumns {
-    const views = this.#views.map((c): [string, unknown] => [c.name, new VIEWS[c.kind as keyof typeof VIEWS](this.#buffer, c.offset, c.kind === 'bytes' ? count * c.size : count)])
-    return fastObject([['count', count], ['torn', this.#header[1]], ...views]) as unknown as FlowColumns
+    return fastObject([['count', count], ['torn', this.#header[1]], ...columnViews(this.#buffer, this.#layout, count)]) as unknown as FlowColumns
   }
 }
 
@@ -72,7 +76,7 @@ export class Arena<C> {
     // without a page fault or a memset. (Native code zeroes the arena of single reads when it is attached, which
     // brings its lines into the cache before rows are stored one at a time.)
     const buffer = Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer
-    this.cols = fastObject(layout.map((c): [string, unknown] => [c.name, new VIEWS[c.kind as keyof typeof VIEWS](buffer, c.offset, c.kind === 'bytes' ? capacity * c.size : capacity)])) as C
+    this.cols = fastObject(columnViews(buffer, layout, capacity)) as C
     this.header = new Uint32Array(buffer, 0, 4)
     attach(new Uint8Array(buffer), capacity)
   }
