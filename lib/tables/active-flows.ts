@@ -13,13 +13,17 @@ export class ActiveBatch {
   constructor(
     readonly arena: Arena<FlowColumns>,
     readonly native: NativeActiveBatch,
+    /** The index the fill started from. */
+    readonly start: number,
+    /** Whether the arena's addresses take IPv4's 4 bytes a row. */
+    readonly ipv4Only: boolean,
   ) {}
 
-  /** Waits for the fill; how many rows, and the index to go on from. */
-  finish(): { count: number; next: number } {
+  /** Waits for the fill; how many rows, the index to go on from, and how many rows have an IPv6 key. */
+  finish(): { count: number; next: number; ipv6: number } {
     const count = this.native.finish()
     this.arena.used = count
-    return { count, next: this.arena.header[0] }
+    return { count, next: this.arena.header[0], ipv6: this.arena.header[2] }
   }
 }
 
@@ -30,12 +34,17 @@ export class ActiveFlows implements IterableIterator<FlowEntry> {
   #row = 0
   #end = 0
   #done = false
+  /** Whether batches are filled with IPv4-sized addresses (see {@link FlowTable._ipv4Batches}). */
+  #ipv4Only: boolean
+  #sawIpv6 = false
 
   constructor(
     readonly table: FlowTable,
     readonly entries: number,
     readonly main: number,
-  ) {}
+  ) {
+    this.#ipv4Only = table._ipv4Batches
+  }
 
   next(): IteratorResult<FlowEntry> {
     while (this.#row === this.#end) {
@@ -44,11 +53,19 @@ export class ActiveFlows implements IterableIterator<FlowEntry> {
         this.return()
         throw new TableError('the flow table was closed while its active entries were being read', 'ERR_TABLE_CLOSED')
       }
-      const batch = this.#pending ?? this.table._startBatch(0)
-      const { count, next } = batch.finish()
+      let batch = this.#pending ?? this.table._startBatch(0, this.#ipv4Only)
+      let { count, next, ipv6 } = batch.finish()
+      if (ipv6 > 0 && batch.ipv4Only) {
+        // Its IPv6 addresses were cut short: the same range again with full addresses, and so the rest of the pass.
+        this.#ipv4Only = this.table._ipv4Batches = false
+        batch = this.table._startBatch(batch.start, false)
+        ;({ count, next, ipv6 } = batch.finish())
+      }
+      this.#sawIpv6 ||= ipv6 > 0
       // Started before this batch is read, so that its fill overlaps the reading.
-      this.#pending = next < this.entries ? this.table._startBatch(next) : undefined
+      this.#pending = next < this.entries ? this.table._startBatch(next, this.#ipv4Only) : undefined
       this.#done = this.#pending === undefined
+      if (this.#done) this.table._ipv4Batches = !this.#sawIpv6
       this.#cols = batch.arena.cols
       this.#row = 0
       this.#end = count

@@ -93,12 +93,13 @@ export class Arena<C> {
  */
 export const ARENA_ROWS = 1024
 /**
- * Rows of a batch of `active()` (about 3.4 MB), in an arena of its own: large enough that the native scan shares each
- * batch with its helper threads, and fills the next one while this one is read. Measured on the default table (half
- * of 629,760 entries active), a pass alone: 1024 rows a batch on one thread, 30 ms; with the helpers, 8192 rows
- * 19.0 ms, 16384 rows 15.9 ms, 32768 rows 14.8–15.1 ms, 65536 rows 13.8 ms — but in bench/tables (passes alternating
- * with the peer's) 65536 rows gave 13.7 M entries/s against 17.9–19.2 M for 32768. An entry keeps its whole batch's
- * memory alive: keep `toJSON()` copies of entries held for long.
+ * Rows of a batch of `active()` (about 2.6 MB with IPv4-sized addresses, 3.4 MB with full ones), in an arena of its
+ * own: large enough that the native scan shares each batch with its helper threads, and fills the next one while this
+ * one is read. Measured on the default table (half of 629,760 entries active), a pass alone: 1024 rows a batch on one
+ * thread, 30 ms; with the helpers, 8192 rows 19.0 ms, 16384 rows 15.9 ms, 32768 rows 14.8–15.1 ms, 65536 rows
+ * 13.8 ms — but in bench/tables (passes alternating with the peer's) 65536 rows gave 13.7 M entries/s against
+ * 17.9–19.2 M for 32768. An entry keeps its whole batch's memory alive: keep `toJSON()` copies of entries held for
+ * long.
  */
 export const ACTIVE_BATCH = 32768
 /** A batch of the bridge table's entries smaller than this asks for a fresh arena first. */

@@ -29,7 +29,7 @@ export class FlowEntryView implements FlowEntry {
     const c = this.#c
     const r = this.#r
     const v6 = c.keyLen[r] === 44
-    const o = r * 16
+    const o = r * addressBytes(c)
     this.#key = {
       family: v6 ? 'inet6' : 'inet',
       proto: c.proto[r],
@@ -123,6 +123,14 @@ export class FlowEntryView implements FlowEntry {
     for (const k of FLOW_FIELDS) out[k] = this[k]
     return out
   }
+}
+
+/**
+ * Bytes a row of the address columns takes: 16 (IPv4 in the first 4), or 4 in the batches {@link FlowTable.active}
+ * fills while the table holds no IPv6 flow.
+ */
+function addressBytes(c: FlowColumns): number {
+  return c.sip.length / c.index.length
 }
 
 const FLOW_FIELDS = [

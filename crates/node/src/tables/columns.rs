@@ -105,37 +105,66 @@ macro_rules! columns {
                 Self { $($name: $e,)* }
             }
 
+            /// Bytes per row of each column, as declared.
+            pub const SIZES: [usize; Self::COLUMNS] = {
+                use $crate::tables::columns::ColumnValue;
+                [$(<$t as ColumnValue>::SIZE,)*]
+            };
+
             /// The columns of an arena of `capacity` rows.
+            #[allow(dead_code)] // each row type uses the forms it needs
             pub fn layout(capacity: usize) -> Vec<$crate::tables::columns::NativeColumn> {
+                Self::layout_sized(capacity, &Self::SIZES)
+            }
+
+            /// The columns of an arena of `capacity` rows whose columns take `sizes` bytes a row
+            /// (a byte column may be given fewer bytes than declared: see `copy_to`).
+            pub fn layout_sized(capacity: usize, sizes: &[usize; Self::COLUMNS]) -> Vec<$crate::tables::columns::NativeColumn> {
                 use $crate::tables::columns::ColumnValue;
                 let mut offset = $crate::tables::columns::ARENA_HEADER;
                 let mut out = Vec::new();
                 $(
+                    let size = sizes[out.len()];
                     out.push($crate::tables::columns::NativeColumn {
                         name: stringify!($name).to_owned(),
                         kind: <$t as ColumnValue>::KIND.to_owned(),
-                        size: <$t as ColumnValue>::SIZE as u32,
+                        size: size as u32,
                         offset: offset as u32,
                     });
-                    offset = $crate::tables::columns::next_offset(offset, <$t as ColumnValue>::SIZE, capacity);
+                    offset = $crate::tables::columns::next_offset(offset, size, capacity);
                 )*
                 let _ = offset;
                 out
             }
 
             /// Bytes of an arena of `capacity` rows.
+            #[allow(dead_code)] // each row type uses the forms it needs
             pub fn arena_len(capacity: usize) -> usize {
-                use $crate::tables::columns::ColumnValue;
-                let mut offset = $crate::tables::columns::ARENA_HEADER;
-                $( offset = $crate::tables::columns::next_offset(offset, <$t as ColumnValue>::SIZE, capacity); )*
-                offset
+                Self::arena_len_sized(capacity, &Self::SIZES)
+            }
+
+            /// Bytes of an arena of `capacity` rows whose columns take `sizes` bytes a row.
+            pub fn arena_len_sized(capacity: usize, sizes: &[usize; Self::COLUMNS]) -> usize {
+                sizes.iter().fold($crate::tables::columns::ARENA_HEADER, |offset, &size| {
+                    $crate::tables::columns::next_offset(offset, size, capacity)
+                })
             }
 
             /// Where each column starts in an arena of `capacity` rows.
+            #[allow(dead_code)] // each row type uses the forms it needs
             pub fn offsets(capacity: usize) -> Vec<usize> {
-                Self::layout(capacity).iter().map(|c| c.offset as usize).collect()
+                Self::offsets_sized(capacity, &Self::SIZES)
             }
 
+            /// Where each column starts in an arena of `capacity` rows whose columns take `sizes`
+            /// bytes a row.
+            pub fn offsets_sized(capacity: usize, sizes: &[usize; Self::COLUMNS]) -> Vec<usize> {
+                Self::layout_sized(capacity, sizes).iter().map(|c| c.offset as usize).collect()
+            }
+
+            /// The columns' names, in order.
+            #[allow(dead_code)] // each row type uses the forms it needs
+            pub const NAMES: [&'static str; Self::COLUMNS] = [$(stringify!($name),)*];
             /// How many columns a row has.
             pub const COLUMNS: usize = [$(stringify!($name),)*].len();
 

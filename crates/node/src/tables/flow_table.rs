@@ -14,7 +14,7 @@ use super::errors::{closed, invalid, no_arena};
 use super::fast;
 use super::flow_input::{flow_filter, flow_key, NativeFlowFilter};
 use super::flow_reader::FlowReader;
-use super::flow_row::FlowRow;
+use super::flow_row::{Addresses, FlowRow};
 use super::flow_stats::{flow_stats, NativeFlowTableStats};
 use super::mapping::{self, MappedTable, NativeTableFailure, NativeTableSource, TableKindArg};
 use super::parallel_scan::scan_rows;
@@ -54,16 +54,17 @@ impl NativeFlowTable {
         fast::callbacks(env, &self.reader)
     }
 
-    /// The columns of an arena of `capacity` rows: names, kinds and offsets.
+    /// The columns of an arena of `capacity` rows: names, kinds, sizes and offsets; `ipv4Only`:
+    /// of an arena whose addresses take IPv4's 4 bytes a row (`startActive`).
     #[napi]
-    pub fn layout(capacity: u32) -> Vec<NativeColumn> {
-        FlowRow::layout(capacity as usize)
+    pub fn layout(capacity: u32, ipv4_only: Option<bool>) -> Vec<NativeColumn> {
+        FlowRow::layout_sized(capacity as usize, &FlowRow::sizes(addresses(ipv4_only)))
     }
 
-    /// Bytes of an arena of `capacity` rows.
+    /// Bytes of an arena of `capacity` rows (`ipv4Only`: as `layout`).
     #[napi]
-    pub fn arena_bytes(capacity: u32) -> u32 {
-        FlowRow::arena_len(capacity as usize) as u32
+    pub fn arena_bytes(capacity: u32, ipv4_only: Option<bool>) -> u32 {
+        FlowRow::arena_len_sized(capacity as usize, &FlowRow::sizes(addresses(ipv4_only))) as u32
     }
 
     /// Main entries.
@@ -90,7 +91,7 @@ impl NativeFlowTable {
     /// lines its row is stored in (measured: a random lookup 578 against 530 ns).
     #[napi]
     pub fn attach(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
-        let mut arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        let mut arena = Arena::attach_flow(&env, arena, capacity, Addresses::Full)?;
         arena.parts().0.fill(0);
         self.with(|r| {
             r.arena = Some(arena);
@@ -103,9 +104,11 @@ impl NativeFlowTable {
     /// scan helpers; `finish()` on the batch returns how many, with the next index and the torn
     /// count in the arena's header. `active()` reads a batch while the next one is filled, in
     /// arenas of their own, larger than the attached one, so that a batch is worth sharing.
+    /// `ipv4Only`: an arena laid out so (`layout`), whose rows with an IPv6 key are stored cut
+    /// short and counted in the header's third word, for the caller to fill that range again.
     #[napi]
-    pub fn start_active(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32, start: u32) -> Result<NativeActiveBatch> {
-        let arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+    pub fn start_active(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32, start: u32, ipv4_only: Option<bool>) -> Result<NativeActiveBatch> {
+        let arena = Arena::attach_flow(&env, arena, capacity, addresses(ipv4_only))?;
         self.with(|r| Ok(r.start_active(arena, start)))
     }
 
@@ -150,7 +153,7 @@ impl NativeFlowTable {
     /// buffer JavaScript reuses from scan to scan.
     #[napi]
     pub fn attach_scan(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32) -> Result<()> {
-        let arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        let arena = Arena::attach_flow(&env, arena, capacity, Addresses::Full)?;
         self.with(|r| {
             r.scan_arena = Some(arena);
             Ok(())
@@ -175,7 +178,7 @@ impl NativeFlowTable {
     /// (measured: 33 MB more at each scan, and a scan from 18 to 57 ms after thirty).
     #[napi]
     pub fn scan_into(&mut self, env: Env, arena: Uint8ArraySlice, capacity: u32, filter: NativeFlowFilter) -> Result<u32> {
-        let mut arena = Arena::attach(&env, arena, capacity, FlowRow::arena_len(capacity as usize), FlowRow::offsets(capacity as usize))?;
+        let mut arena = Arena::attach_flow(&env, arena, capacity, Addresses::Full)?;
         let f = flow_filter(&filter)?;
         self.with(|r| Ok(scan_to_arena(&r.table, r.layout, &mut arena, &filter, &f)))
     }
@@ -225,4 +228,13 @@ fn scan_to_arena(table: &MappedTable, layout: FlowLayout, arena: &mut Arena, fil
     let p = scan_rows(table.bytes(), layout, filter.start.unwrap_or(0), filter.end.unwrap_or(u32::MAX), f, max, &arena.flow_rows());
     arena.report(p.next, p.torn);
     p.delivered
+}
+
+/// How an arena asked for with `ipv4Only` holds addresses.
+fn addresses(ipv4_only: Option<bool>) -> Addresses {
+    if ipv4_only == Some(true) {
+        Addresses::Ipv4
+    } else {
+        Addresses::Full
+    }
 }

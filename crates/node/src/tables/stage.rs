@@ -72,24 +72,29 @@ macro_rules! stage {
             }
 
             /// Copies the first `rows` rows held as rows `first..` of the columns starting at
-            /// `cols`; `streaming`: with streaming stores (`streaming::copy_streaming`, whose
-            /// `fence` the caller calls).
+            /// `cols`, whose rows take `sizes` bytes (the declared size, or fewer for a byte
+            /// column: its first `sizes[i]` bytes of each row are stored); `streaming`: with
+            /// streaming stores (`streaming::copy_streaming`, whose `fence` the caller calls).
             ///
             /// # Safety
             ///
             /// Each `cols[i]` (one pointer per column, in declaration order) is valid for writes of
-            /// `first + rows` rows of its column, and nothing else accesses those rows meanwhile.
-            pub unsafe fn copy_to(&self, rows: usize, cols: &[*mut u8; $row::COLUMNS], first: usize, streaming: bool) {
+            /// `first + rows` rows of `sizes[i]` bytes, and nothing else accesses those rows
+            /// meanwhile.
+            pub unsafe fn copy_to(&self, rows: usize, cols: &[*mut u8; $row::COLUMNS], sizes: &[usize; $row::COLUMNS], first: usize, streaming: bool) {
                 use $crate::tables::columns::ColumnValue;
                 assert!(rows <= self.len, "{rows} rows asked of a stage holding {}", self.len);
                 let mut column = 0;
                 $(
-                    let size = <$t as ColumnValue>::SIZE;
+                    let (size, width) = (<$t as ColumnValue>::SIZE, sizes[column]);
+                    assert!(width <= size, "a column of {size} bytes a row cannot be stored in {width}");
                     // SAFETY: `rows` rows of the stage's column are held (checked); the caller
                     // vouches for the destination.
                     unsafe {
-                        let (src, dst) = (self.$name.as_ptr().cast::<u8>(), cols[column].add(first * size));
-                        if streaming {
+                        let (src, dst) = (self.$name.as_ptr().cast::<u8>(), cols[column].add(first * width));
+                        if width < size {
+                            $crate::tables::stage::copy_narrowed(src, size, dst, width, rows)
+                        } else if streaming {
                             $crate::tables::streaming::copy_streaming(src, dst, rows * size)
                         } else {
                             std::ptr::copy_nonoverlapping(src, dst, rows * size)
@@ -101,6 +106,31 @@ macro_rules! stage {
             }
         }
     };
+}
+
+/// Copies the first `width` bytes of each of `rows` elements of `size` bytes at `src` to `dst`,
+/// `width` bytes apart. Four bytes (an IPv4 address out of 16) is copied as one `u32`: a copy of
+/// a length known only at run time is a call to `memcpy` per row (measured: a pass of `active()`
+/// 3 ms slower).
+///
+/// # Safety
+///
+/// `src` is valid for reads of `rows * size` bytes, `dst` for writes of `rows * width` bytes, and
+/// they do not overlap.
+#[inline(always)]
+pub unsafe fn copy_narrowed(src: *const u8, size: usize, dst: *mut u8, width: usize, rows: usize) {
+    // SAFETY: the caller vouches for both ranges.
+    unsafe {
+        if width == 4 {
+            for row in 0..rows {
+                dst.add(row * 4).cast::<[u8; 4]>().write_unaligned(src.add(row * size).cast::<[u8; 4]>().read_unaligned());
+            }
+        } else {
+            for row in 0..rows {
+                std::ptr::copy_nonoverlapping(src.add(row * size), dst.add(row * width), width);
+            }
+        }
+    }
 }
 
 pub(crate) use stage;
