@@ -4,48 +4,18 @@
 
 import test from 'ava'
 
-import { FlowAction, FlowFlag, FlowTable, Ksync, Simulator, VifFlag, VifType } from '../lib/index'
+import { FlowTable } from '../lib/index'
 import { ACTIVE_BATCH } from '../lib/tables/columns'
+import { ipv6FlowRequest, simWithFlows } from './helpers/flows'
 
 /** More IPv4 flows than one batch holds, so that an IPv6 flow can lie in the first batch or a later one. */
 const FLOWS = 40_000
 
-/** An IPv6 flow of the agent's, `n` making its key unique: the addresses as the agent sends them (each 8-byte half read as a host-order integer). */
-function ipv6Flow(n: number, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  const sip = Buffer.from('20010db8000000000000000000000001', 'hex')
-  const dip = Buffer.from('20010db800000000000000000000abcd', 'hex')
-  sip.writeUInt16BE(n, 14)
-  return {
-    fr_op: 0,
-    fr_index: -1,
-    fr_flags: FlowFlag.ACTIVE,
-    fr_action: FlowAction.DROP,
-    fr_family: 10,
-    fr_flow_sip_u: sip.readBigUInt64LE(0),
-    fr_flow_sip_l: sip.readBigUInt64LE(8),
-    fr_flow_dip_u: dip.readBigUInt64LE(0),
-    fr_flow_dip_l: dip.readBigUInt64LE(8),
-    fr_flow_proto: 6,
-    fr_flow_sport: 0x3930,
-    fr_flow_dport: 0xbb01,
-    fr_flow_nh_id: 23,
-    fr_src_nh_index: 23,
-    fr_flow_vrf: 1,
-    fr_rindex: -1,
-    fr_ecmp_nh_index: -1,
-    fr_mir_id: 255,
-    fr_sec_mir_id: 255,
-    ...fields,
-  }
-}
-
 test('active() yields IPv6 flows whole among IPv4 ones, whether its batches hold IPv4-sized addresses or full ones', async (t) => {
-  await using sim = await Simulator.start({ flowHoldLimit: 0 })
-  await using ksync = await Ksync.connect(sim.ksync)
-  for (const idx of [3, 4]) {
-    await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
-  }
-  t.is((await sim.traffic({ flows: FLOWS, packetsPerFlow: 1 })).trapped, FLOWS)
+  const { sim, ksync, traffic } = await simWithFlows(FLOWS, { packetsPerFlow: 1 })
+  await using _s = sim
+  await using _k = ksync
+  t.is(traffic.trapped, FLOWS)
   await using flows = await FlowTable.open(ksync)
 
   // The reference: every entry of a scan (always full addresses), every field.
@@ -63,7 +33,7 @@ test('active() yields IPv6 flows whole among IPv4 ones, whether its batches hold
   const firstBatchEnd = flows.scan().index[ACTIVE_BATCH - 1]
   const added: { index: number; genId: number; n: number }[] = []
   for (let n = 1; n <= 200 && !added.some((f) => f.index > firstBatchEnd); n++) {
-    const reply = await ksync.request('vr_flow_req', 0, ipv6Flow(n))
+    const reply = await ksync.request('vr_flow_req', 0, ipv6FlowRequest(n))
     const resp = reply.objects.find((o) => o.name === 'vr_flow_response')!.fields as { fresp_index: number; fresp_gen_id: number }
     added.push({ index: resp.fresp_index, genId: resp.fresp_gen_id, n })
   }
@@ -79,7 +49,7 @@ test('active() yields IPv6 flows whole among IPv4 ones, whether its batches hold
   t.deepEqual(pass(), withIpv6, 'full addresses from the first batch on')
 
   // Once a whole pass finds no IPv6 flow, the batches go back to IPv4-sized addresses.
-  for (const f of added) await ksync.request('vr_flow_req', 0, ipv6Flow(f.n, { fr_index: f.index, fr_gen_id: f.genId, fr_flags: 0 }))
+  for (const f of added) await ksync.request('vr_flow_req', 0, ipv6FlowRequest(f.n, { fr_index: f.index, fr_gen_id: f.genId, fr_flags: 0 }))
   t.is(flows.stats().ipv6, 0)
   const ipv4Only = scanned()
   t.is(ipv4Only.length, FLOWS)

@@ -6,21 +6,20 @@
 
 import test from 'ava'
 
-import { FlowTable, Ksync, Simulator, VifFlag, VifType } from '../lib/index'
+import { FlowTable } from '../lib/index'
 import native from '../lib/native'
 import { ipv4Number } from '../lib/tables/addresses'
 import { failure, nativeSource } from '../lib/tables/source'
+import { simWithFlows } from './helpers/flows'
 
 /** More active flows than one batch of active() holds (32768), so that batches follow each other. */
 const FLOWS = 70_000
 
 test('a scan shared between threads returns the entries one-at-a-time reads return, in index order', async (t) => {
-  await using sim = await Simulator.start({ flowHoldLimit: 0 })
-  await using ksync = await Ksync.connect(sim.ksync)
-  for (const idx of [3, 4]) {
-    await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
-  }
-  t.is((await sim.traffic({ flows: FLOWS, packetsPerFlow: 1 })).trapped, FLOWS)
+  const { sim, ksync, traffic } = await simWithFlows(FLOWS, { packetsPerFlow: 1 })
+  await using _s = sim
+  await using _k = ksync
+  t.is(traffic.trapped, FLOWS)
   await using flows = await FlowTable.open(ksync)
 
   // The reference: every index read by itself.
@@ -84,12 +83,9 @@ test('a scan shared between threads returns the entries one-at-a-time reads retu
 })
 
 test('active() left early or outliving its table: the batch being filled is given up, nothing torn or crashed', async (t) => {
-  await using sim = await Simulator.start({ flowHoldLimit: 0 })
-  await using ksync = await Ksync.connect(sim.ksync)
-  for (const idx of [3, 4]) {
-    await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
-  }
-  await sim.traffic({ flows: FLOWS, packetsPerFlow: 1 })
+  const { sim, ksync } = await simWithFlows(FLOWS, { packetsPerFlow: 1 })
+  await using _s = sim
+  await using _k = ksync
   const flows = await FlowTable.open(ksync)
   const all = Array.from(flows.scan().index)
 
@@ -122,12 +118,10 @@ test('active() left early or outliving its table: the batch being filled is give
 })
 
 test('a native lookup of more keys than one stage holds: found entries packed into rows in key order, misses −1', async (t) => {
-  await using sim = await Simulator.start({ flowHoldLimit: 0 })
-  await using ksync = await Ksync.connect(sim.ksync)
-  for (const idx of [3, 4]) {
-    await ksync.add('vr_interface_req', { vifr_idx: idx, vifr_type: VifType.VIRTUAL, vifr_name: `tap${idx}`, vifr_os_idx: 100 + idx, vifr_vrf: 1, vifr_nh_id: 20 + idx, vifr_flags: VifFlag.POLICY_ENABLED })
-  }
-  t.is((await sim.traffic({ flows: 20_000, packetsPerFlow: 1 })).trapped, 20_000)
+  const { sim, ksync, traffic } = await simWithFlows(20_000, { packetsPerFlow: 1 })
+  await using _s = sim
+  await using _k = ksync
+  t.is(traffic.trapped, 20_000)
   await using flows = await FlowTable.open(ksync)
   const all = flows.scan()
 

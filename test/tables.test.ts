@@ -9,25 +9,11 @@ import { runInNewContext } from 'node:vm'
 
 import test from 'ava'
 
-import { BridgeTable, FlowAction, FlowFlag, FlowTable, Ksync, Simulator, TableError, VifFlag, VifType, type Dialect, type FlowKeyInput } from '../lib/index'
+import { BridgeTable, FlowAction, FlowFlag, FlowTable, Ksync, Simulator, TableError, type FlowKeyInput } from '../lib/index'
+import { addVifs, flowRequest, ipv6FlowRequest, simWithFlows } from './helpers/flows'
 
 // For the collection test: `gc` as a function a new context can hand out.
 setFlagsFromString('--expose-gc')
-
-/** Two VIRTUAL vifs with POLICY_ENABLED (traffic comes from them), through the library's own client. */
-async function addVifs(ksync: Ksync, ids: number[]): Promise<void> {
-  for (const idx of ids) {
-    await ksync.add('vr_interface_req', {
-      vifr_idx: idx,
-      vifr_type: VifType.VIRTUAL,
-      vifr_name: `tap${idx}`,
-      vifr_os_idx: 100 + idx,
-      vifr_vrf: 1,
-      vifr_nh_id: 20 + idx,
-      vifr_flags: VifFlag.POLICY_ENABLED,
-    })
-  }
-}
 
 /** Active entries, read from the file with DataView as `flow -l` walks it (2024 layout: fe_flags at 88). */
 function activeInFile(path: string, flagsAt = 88): Set<number> {
@@ -36,14 +22,6 @@ function activeInFile(path: string, flagsAt = 88): Set<number> {
   const out = new Set<number>()
   for (let i = 0; i < bytes.byteLength / 256; i++) if (view.getUint16(i * 256 + flagsAt, true) & FlowFlag.ACTIVE) out.add(i)
   return out
-}
-
-async function simWithFlows(flows: number, options: { layout?: '2024' | '2019'; dialect?: Dialect; flowEntries?: number } = {}) {
-  const sim = await Simulator.start({ flowHoldLimit: 0, ...options })
-  const ksync = await Ksync.connect(sim.ksync)
-  await addVifs(ksync, [3, 4])
-  const r = await sim.traffic({ flows, packetsPerFlow: 2 })
-  return { sim, ksync, traffic: r }
 }
 
 test('opened through ksync: tens of thousands of flows from traffic, counted, read, scanned and looked up', async (t) => {
@@ -158,25 +136,11 @@ test('a flow the agent programs is read back with its action, reverse flow and c
     // The agent's encodings: an IPv4 address as its octets read as a host-order integer, ports in network order.
     const ip = (a: string) => BigInt(Buffer.from(a.split('.').map(Number)).readUInt32LE(0))
     const htons = (p: number) => ((p & 0xff) << 8) | (p >> 8)
-    const reply = await ksync.request('vr_flow_req', 0, {
-      fr_op: 0,
-      fr_index: -1,
-      fr_flags: FlowFlag.ACTIVE,
-      fr_action: FlowAction.FORWARD,
-      fr_family: 2,
-      fr_flow_sip_l: ip(sip),
-      fr_flow_dip_l: ip(dip),
-      fr_flow_proto: 17,
-      fr_flow_sport: htons(sport),
-      fr_flow_dport: htons(dport),
-      fr_flow_nh_id: 23,
-      fr_src_nh_index: 23,
-      fr_flow_vrf: 1,
-      fr_rindex: -1,
-      fr_ecmp_nh_index: -1,
-      fr_mir_id: 255,
-      fr_sec_mir_id: 255,
-    })
+    const reply = await ksync.request(
+      'vr_flow_req',
+      0,
+      flowRequest({ fr_action: FlowAction.FORWARD, fr_family: 2, fr_flow_sip_l: ip(sip), fr_flow_dip_l: ip(dip), fr_flow_proto: 17, fr_flow_sport: htons(sport), fr_flow_dport: htons(dport) }),
+    )
     const resp = reply.objects.find((o) => o.name === 'vr_flow_response')!.fields as { fresp_index: number; fresp_gen_id: number }
     return resp
   }
@@ -188,31 +152,8 @@ test('a flow the agent programs is read back with its action, reverse flow and c
   t.deepEqual(e!.key, { family: 'inet', proto: 17, src: '10.1.1.1', dst: '10.1.1.2', sport: 5000, dport: 53, nh: 23 })
   t.like(flows.get(f.fresp_index)!, { index: f.fresp_index, genId: f.fresp_gen_id })
 
-  // IPv6: the address halves as the agent sends them (each 8 bytes read as a host-order integer).
-  const half = (b: Buffer, at: number) => b.readBigUInt64LE(at)
-  const sip = Buffer.from('20010db8000000000000000000000001', 'hex')
-  const dip = Buffer.from('20010db800000000000000000000abcd', 'hex')
-  const reply6 = await ksync.request('vr_flow_req', 0, {
-    fr_op: 0,
-    fr_index: -1,
-    fr_flags: FlowFlag.ACTIVE,
-    fr_action: FlowAction.DROP,
-    fr_family: 10,
-    fr_flow_sip_u: half(sip, 0),
-    fr_flow_sip_l: half(sip, 8),
-    fr_flow_dip_u: half(dip, 0),
-    fr_flow_dip_l: half(dip, 8),
-    fr_flow_proto: 6,
-    fr_flow_sport: 0x3930,
-    fr_flow_dport: 0xbb01,
-    fr_flow_nh_id: 23,
-    fr_src_nh_index: 23,
-    fr_flow_vrf: 1,
-    fr_rindex: -1,
-    fr_ecmp_nh_index: -1,
-    fr_mir_id: 255,
-    fr_sec_mir_id: 255,
-  })
+  // An IPv6 flow, found by its key as well.
+  const reply6 = await ksync.request('vr_flow_req', 0, ipv6FlowRequest(1))
   const f6 = reply6.objects.find((o) => o.name === 'vr_flow_response')!.fields as { fresp_index: number }
   const e6 = flows.lookup({ proto: 6, src: '2001:db8::1', dst: '2001:db8::abcd', sport: 12345, dport: 443, nh: 23 })
   t.truthy(e6)
